@@ -1,0 +1,4 @@
+"""Input pipelines: image augmentation, text and CoNLL readers, built-in sources."""
+
+from kerasdl.data import errors  # noqa: F401
+from kerasdl.data import sources  # noqa: F401

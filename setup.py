@@ -1,0 +1,41 @@
+"""kerasdl: a Keras 3 high-level framework on TensorFlow."""
+
+import pathlib
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+
+setup(
+    name="kerasdl",
+    version="0.1.0",
+    description=(
+        "Keras 3 framework on TensorFlow: CRF, tfa-compatible optimizers and image ops, "
+        "augmentation, and ready-made image, text and sequence-labeling trainers."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["kerasdl", "kerasdl.*", "applications", "applications.*"]),
+    install_requires=[
+        "tensorflow>=2.16,<2.22",  # 2.16 is the first release with Keras 3 as tf.keras
+        "keras>=3.3,<4",
+        "tensorflow-datasets>=4.9",
+        "absl-py>=2.0",
+        "numpy>=1.26",
+        "scikit-learn>=1.3",  # ships the embedded default dataset (8x8 digits)
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "pytest-timeout>=2.3",
+            "hypothesis>=6.100",
+            "ruff>=0.6",
+        ],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

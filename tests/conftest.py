@@ -1,0 +1,38 @@
+"""Shared fixtures: the project's read-only benchmark data and golden references."""
+
+import os
+import pathlib
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SHARED = pathlib.Path(os.environ.get("KERASDL_SHARED", REPO.parent / "shared"))
+
+
+def _shared_path(*parts: str) -> pathlib.Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} not found (set KERASDL_SHARED to the shared/ folder)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI always has shared/ beside the clone
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> pathlib.Path:
+    """`../shared/data`: MR, TREC, CoNLL-2000 and MNIST."""
+    return _shared_path("data")
+
+
+@pytest.fixture(scope="session")
+def golden() -> pathlib.Path:
+    """`../shared/golden`: tensorflow-addons 0.23 reference outputs."""
+    return _shared_path("golden")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> pathlib.Path:
+    return REPO
