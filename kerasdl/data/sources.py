@@ -1,0 +1,132 @@
+"""Built-in image data sources: the embedded default and `.npz` files.
+
+Every loader returns an `ImageData` of uint8 images `[N, H, W, C]` and int64 labels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import zipfile
+
+import numpy as np
+
+from kerasdl.data.errors import InputError
+
+
+@dataclasses.dataclass
+class ImageData:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    x_valid: np.ndarray | None = None
+    y_valid: np.ndarray | None = None
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x_train.shape[1:])
+
+
+def load_digits(test_fraction: float = 0.2, seed: int = 0) -> ImageData:
+    """scikit-learn's 8x8 handwritten digits (1797 real images, UCI), offline.
+
+    Pixel values 0..16 are rescaled to uint8 0..255 so the data looks like any other
+    image source; the split is stratified and fixed by `seed`.
+    """
+    from sklearn.datasets import load_digits as sklearn_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = sklearn_digits()
+    images = np.round(digits.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
+    labels = digits.target.astype(np.int64)
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
+    )
+    return ImageData(x_train, y_train, x_test, y_test, [str(i) for i in range(10)])
+
+
+def _as_images(path: str, key: str, array: np.ndarray) -> np.ndarray:
+    if array.ndim == 3:
+        array = array[..., None]
+    if array.ndim != 4 or array.shape[-1] not in (1, 3):
+        raise InputError(path, f"{key} has shape {array.shape}; expected [N, H, W] or [N, H, W, 1|3]")
+    if array.dtype != np.uint8:
+        if not np.issubdtype(array.dtype, np.number):
+            raise InputError(path, f"{key} has dtype {array.dtype}; expected uint8 pixels")
+        if array.size and (np.nanmin(array) < 0 or np.nanmax(array) > 255 or np.isnan(array).any()):
+            raise InputError(path, f"{key} has values outside 0..255")
+        array = np.round(array).astype(np.uint8)
+    return array
+
+
+def _as_labels(path: str, key: str, array: np.ndarray, count: int) -> np.ndarray:
+    array = np.asarray(array).reshape(-1) if np.ndim(array) == 2 and array.shape[1] == 1 else array
+    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise InputError(path, f"{key} must be a 1-D integer array, got {array.dtype}{array.shape}")
+    if len(array) != count:
+        raise InputError(path, f"{key} has {len(array)} labels for {count} images")
+    if array.size and array.min() < 0:
+        raise InputError(path, f"{key} has a negative label {array.min()}")
+    return array.astype(np.int64)
+
+
+def load_npz(path: str) -> ImageData:
+    """An `.npz` with x_train, y_train, x_test, y_test (and optional x_valid, y_valid, class_names).
+
+    Raises `InputError` naming the file for a missing file or key, a shape or dtype
+    that is not an image batch, images of different sizes, or labels out of range.
+    """
+    if not os.path.exists(path):
+        raise InputError(path, "file not found")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise InputError(path, f"not a readable .npz archive ({error})") from None
+    with archive:
+        keys = set(archive.files)
+        missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in keys]
+        if missing:
+            raise InputError(path, f"missing array(s) {', '.join(missing)}; found {sorted(keys)}")
+        arrays = {}
+        for split in ("train", "test", "valid"):
+            if f"x_{split}" not in keys:
+                continue
+            images = _as_images(path, f"x_{split}", archive[f"x_{split}"])
+            arrays[f"x_{split}"] = images
+            arrays[f"y_{split}"] = _as_labels(path, f"y_{split}", archive[f"y_{split}"], len(images))
+        class_names = [str(n) for n in archive["class_names"]] if "class_names" in keys else None
+    shape = arrays["x_train"].shape[1:]
+    for key in ("x_test", "x_valid"):
+        if key in arrays and arrays[key].shape[1:] != shape:
+            raise InputError(
+                path, f"{key} images are {arrays[key].shape[1:]} but x_train images are {shape}"
+            )
+    if len(arrays["x_train"]) == 0:
+        raise InputError(path, "x_train is empty")
+    num_classes = int(arrays["y_train"].max()) + 1
+    if class_names is None:
+        class_names = [str(i) for i in range(num_classes)]
+    elif len(class_names) < num_classes:
+        raise InputError(path, f"class_names has {len(class_names)} names for {num_classes} classes")
+    for key in ("y_test", "y_valid"):
+        if key in arrays and arrays[key].size and arrays[key].max() >= len(class_names):
+            raise InputError(
+                path,
+                f"{key} has label {arrays[key].max()} but y_train has only "
+                f"{len(class_names)} classes (0..{len(class_names) - 1})",
+            )
+    return ImageData(
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        class_names,
+        arrays.get("x_valid"),
+        arrays.get("y_valid"),
+    )

@@ -1,0 +1,47 @@
+"""A LeNet-style convolutional classifier (LeCun et al. 1998), sized for small images."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def simple_cnn(
+    input_shape: tuple[int, int, int],
+    num_classes: int,
+    filters: tuple[int, ...] = (32, 64),
+    dense_units: int = 128,
+    dropout: float = 0.3,
+    normalizer: keras.layers.Layer | None = None,
+    name: str = "simple_cnn",
+) -> keras.Model:
+    """Conv-BN-ReLU stages, each followed by 2x2 max pooling, then Dense + softmax.
+
+    Args:
+        input_shape: `(height, width, channels)` of float images.
+        num_classes: number of output classes.
+        filters: filters of each 3x3 convolution stage (two convolutions a stage).
+        dense_units: width of the hidden dense layer.
+        dropout: dropout rate before the classifier.
+        normalizer: an optional layer applied first (e.g. an adapted `Normalization`),
+            so the statistics of the training data travel inside the model.
+
+    Returns:
+        An uncompiled model mapping `[N, H, W, C]` floats to `[N, num_classes]` probabilities.
+    """
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = normalizer(inputs) if normalizer is not None else inputs
+    for stage, stage_filters in enumerate(filters):
+        for conv in range(2):
+            x = layers.Conv2D(
+                stage_filters, 3, padding="same", use_bias=False, name=f"conv{stage + 1}_{conv + 1}"
+            )(x)
+            x = layers.BatchNormalization(name=f"bn{stage + 1}_{conv + 1}")(x)
+            x = layers.ReLU()(x)
+        x = layers.MaxPooling2D(2, padding="same", name=f"pool{stage + 1}")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Dense(dense_units, activation="relu", name="hidden")(x)
+    x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=name)
