@@ -1,1 +1,752 @@
-"""Placeholder: filled in by its issue."""
+"""Text classification input: .tsv/.csv files and TFDS names, in-graph tokenization, buckets.
+
+The pieces, in the order a trainer uses them:
+
+1. `load_text_classification(...)` (or `read_text_file`, `load_tfds_text`) reads raw
+   `TextExamples`: strings and string labels, each with the file line it came from.
+2. `LabelVocabulary.from_examples(train)` fixes the label set from training data;
+   `encode` turns labels into int32 ids and raises `InputError` (file:line) for a label
+   never seen in training.
+3. `TextPreprocessor.from_texts(train.texts, ...)` adapts a `keras.layers.TextVectorization`
+   vocabulary on training text only. The layer maps raw strings `[B]` to token ids `[B, T]`
+   in-graph, so the same object runs in tf.data and inside an exported SavedModel.
+4. `make_dataset(examples, preprocessor, labels, ...)` gives `(token_ids [B, T] int32,
+   label_ids [B] int32)` batches, padded per batch, optionally bucketed by length.
+5. `kfold(examples, folds, seed)` gives the train/test pairs of the k-fold protocol
+   (`--cv_folds`) used for MR and Subj (Kim 2014).
+
+File format (DESIGN.md): `.tsv` lines `label<TAB>text`, UTF-8 unless `encoding` says
+otherwise; blank lines are skipped. `.csv` files have a header with `label` and `text`
+columns (or two columns `label,text` without a header).
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import dataclasses
+import io
+import os
+import re
+from collections.abc import Iterator, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasdl.data.errors import InputError
+
+PAD_ID = 0  # TextVectorization's mask token ''
+OOV_ID = 1  # TextVectorization's '[UNK]'
+
+
+# --------------------------------------------------------------------------- examples
+
+
+@dataclasses.dataclass
+class TextExamples:
+    """Raw text-classification examples.
+
+    Attributes:
+        texts: one string per example.
+        labels: one label string per example (`None` for unlabelled input).
+        source: the file path or `tfds:NAME/SPLIT`, for error messages.
+        lines: the 1-based line of each example in `source` (`None` for TFDS).
+    """
+
+    texts: list[str]
+    labels: list[str] | None
+    source: str
+    lines: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> TextExamples:
+        """The examples at `indices`, in that order (used by `kfold`)."""
+        indices = [int(i) for i in indices]
+        return TextExamples(
+            [self.texts[i] for i in indices],
+            None if self.labels is None else [self.labels[i] for i in indices],
+            self.source,
+            None if self.lines is None else [self.lines[i] for i in indices],
+        )
+
+    def line_of(self, index: int) -> int | None:
+        return None if self.lines is None else self.lines[index]
+
+
+def decode_file(path: str | os.PathLike, encoding: str = "utf-8") -> str:
+    """The text of `path` decoded with `encoding`; `InputError` with the line on bad bytes.
+
+    A UTF-8 byte-order mark is dropped. Raises `InputError` for a missing file, an unknown
+    encoding name, or bytes that are not valid under `encoding`.
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, expected a file") from None
+    except OSError as error:
+        raise InputError(path, f"cannot read ({error.strerror})") from None
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise InputError(path, f"unknown encoding {encoding!r}") from None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(
+            path,
+            f"byte {data[error.start : error.start + 1]!r} at offset {error.start} is not valid "
+            f"{encoding} ({error.reason}); pass the file's encoding with --encoding",
+            line,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split on '\\n' only (with a trailing '\\r' dropped), so line numbers match editors.
+
+    `str.splitlines` would also split on form feeds, U+2028 and friends, which shifts every
+    later line number.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def read_tsv(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
+    """Reads `label<TAB>text` lines.
+
+    Blank (whitespace-only) lines are skipped. Raises `InputError` with the line for a
+    line without exactly one tab, an empty label or empty text, and for an empty file.
+    """
+    path = os.fspath(path)
+    texts, labels, lines = [], [], []
+    for number, line in enumerate(split_lines(decode_file(path, encoding)), start=1):
+        if not line.strip():
+            continue
+        columns = line.split("\t")
+        if len(columns) != 2:
+            raise InputError(
+                path,
+                f"expected 2 tab-separated columns (label<TAB>text), found {len(columns)}",
+                number,
+            )
+        label, text = columns[0].strip(), columns[1].strip()
+        if not label:
+            raise InputError(path, "empty label", number)
+        if not text:
+            raise InputError(path, "empty text", number)
+        texts.append(text)
+        labels.append(label)
+        lines.append(number)
+    if not texts:
+        raise InputError(path, "no examples (empty file)")
+    return TextExamples(texts, labels, path, lines)
+
+
+def read_csv(
+    path: str | os.PathLike,
+    encoding: str = "utf-8",
+    label_column: str | int = "label",
+    text_column: str | int = "text",
+) -> TextExamples:
+    """Reads a CSV file (RFC 4180 quoting, fields may span lines).
+
+    If the first row names both `label_column` and `text_column` (case-insensitive) it is a
+    header and those columns are used; otherwise every row must be `label,text` (or the
+    integer column indices given). Raises `InputError` with the line for a wrong column
+    count, empty label or text, a malformed quote, and for a file without examples.
+    """
+    path = os.fspath(path)
+    reader = csv.reader(io.StringIO(decode_file(path, encoding), newline=""), strict=True)
+    texts, labels, lines = [], [], []
+    label_index = label_column if isinstance(label_column, int) else 0
+    text_index = text_column if isinstance(text_column, int) else 1
+    width = None
+    try:
+        first = True
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            if not any(field.strip() for field in row):
+                continue
+            if first:
+                first = False
+                names = [field.strip().lower() for field in row]
+                if (
+                    isinstance(label_column, str)
+                    and isinstance(text_column, str)
+                    and label_column.lower() in names
+                    and text_column.lower() in names
+                ):
+                    label_index = names.index(label_column.lower())
+                    text_index = names.index(text_column.lower())
+                    width = len(row)
+                    continue
+                if isinstance(label_column, str) and isinstance(text_column, str) and len(row) != 2:
+                    raise InputError(
+                        path,
+                        f"no header naming {label_column!r} and {text_column!r} columns, so "
+                        f"expected 2 columns (label,text), found {len(row)}",
+                        start,
+                    )
+            if width is None:
+                width = len(row)
+            if len(row) != width or max(label_index, text_index) >= len(row):
+                raise InputError(
+                    path, f"expected {width} comma-separated columns, found {len(row)}", start
+                )
+            label, text = row[label_index].strip(), row[text_index].strip()
+            if not label:
+                raise InputError(path, "empty label", start)
+            if not text:
+                raise InputError(path, "empty text", start)
+            texts.append(text)
+            labels.append(label)
+            lines.append(start)
+    except csv.Error as error:
+        raise InputError(path, f"malformed CSV ({error})", reader.line_num or None) from None
+    if not texts:
+        raise InputError(path, "no examples (empty file)")
+    return TextExamples(texts, labels, path, lines)
+
+
+def read_text_file(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
+    """`read_csv` for `.csv` files, `read_tsv` for anything else (`.tsv`, `.txt`)."""
+    if os.fspath(path).lower().endswith(".csv"):
+        return read_csv(path, encoding)
+    return read_tsv(path, encoding)
+
+
+# --------------------------------------------------------------------------- TFDS
+
+# (text feature(s), label feature, test split) for TFDS names whose defaults need help.
+# Several text features are joined with " . " (ag_news: title then description).
+TFDS_TEXT_KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "imdb_reviews": (("text",), "label", "test"),
+    "ag_news_subset": (("title", "description"), "label", "test"),
+    "trec": (("text",), "label-coarse", "test"),
+    "glue/sst2": (("sentence",), "label", "validation"),  # GLUE test labels are hidden (-1)
+    "glue/cola": (("sentence",), "label", "validation"),
+    "yelp_polarity_reviews": (("text",), "label", "test"),
+}
+
+
+def _tfds_keys(name: str, features) -> tuple[tuple[str, ...], str]:
+    import tensorflow_datasets as tfds
+
+    base = name.split(":")[0]
+    if base in TFDS_TEXT_KEYS:
+        text_keys, label_key, _ = TFDS_TEXT_KEYS[base]
+        return text_keys, label_key
+    text_keys = tuple(k for k, f in features.items() if isinstance(f, tfds.features.Text))
+    label_keys = [k for k, f in features.items() if isinstance(f, tfds.features.ClassLabel)]
+    if not text_keys or not label_keys:
+        raise InputError(
+            f"tfds:{name}",
+            f"cannot tell the text and label features apart in {sorted(features)}; "
+            "pass text_keys and label_key",
+        )
+    return text_keys[:1], label_keys[0]
+
+
+def load_tfds_text(
+    name: str,
+    split: str = "train",
+    data_dir: str | None = None,
+    text_keys: Sequence[str] | None = None,
+    label_key: str | None = None,
+    download: bool = True,
+) -> TextExamples:
+    """A TFDS text-classification split as `TextExamples` with label *names* as labels.
+
+    `name` is a TFDS name such as `imdb_reviews`, `ag_news_subset`, `trec`, `glue/sst2`;
+    the text and label features come from `TFDS_TEXT_KEYS` or, for other names, the first
+    `Text` and `ClassLabel` features. Unlabelled examples (GLUE test, label -1) raise
+    `InputError`: use the validation split as test data there.
+    """
+    import tensorflow_datasets as tfds
+
+    source = f"tfds:{name}/{split}"
+    try:
+        dataset, info = tfds.load(
+            name, split=split, data_dir=data_dir, with_info=True, download=download
+        )
+    except Exception as error:  # TFDS raises many types for unknown names, splits, no network
+        raise InputError(source, f"cannot load ({type(error).__name__}: {error})") from None
+    features = info.features
+    if text_keys is None or label_key is None:
+        found_text, found_label = _tfds_keys(name, features)
+        text_keys = tuple(text_keys or found_text)
+        label_key = label_key or found_label
+    missing = [k for k in (*text_keys, label_key) if k not in features]
+    if missing:
+        raise InputError(source, f"no feature(s) {missing}; features are {sorted(features)}")
+    label_feature = features[label_key]
+    names = getattr(label_feature, "names", None)
+    texts, labels = [], []
+    for number, example in enumerate(tfds.as_numpy(dataset), start=1):
+        parts = [example[k].decode("utf-8", errors="replace").strip() for k in text_keys]
+        label = int(example[label_key])
+        if label < 0:
+            raise InputError(source, f"example {number} is unlabelled (label {label})")
+        texts.append(" . ".join(p for p in parts if p))
+        labels.append(names[label] if names else str(label))
+    if not texts:
+        raise InputError(source, "no examples")
+    return TextExamples(texts, labels, source, None)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+class LabelVocabulary:
+    """Label strings <-> ids 0..K-1, fixed from training data (sorted, so runs agree).
+
+    `names[i]` is the label of id `i`; an exported model returns `tf.gather(names, ids)`.
+    """
+
+    def __init__(self, names: Sequence[str]):
+        names = list(names)
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate label names in {names}")
+        self.names = names
+        self._index = {n: i for i, n in enumerate(names)}
+
+    @classmethod
+    def from_examples(cls, examples: TextExamples) -> LabelVocabulary:
+        if examples.labels is None:
+            raise InputError(examples.source, "no labels to build the label set from")
+        return cls(sorted(set(examples.labels)))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.names)
+
+    def encode(self, examples: TextExamples) -> np.ndarray:
+        """Label ids `[N]` int32; `InputError` at the line of a label not seen in training."""
+        if examples.labels is None:
+            raise InputError(examples.source, "no labels")
+        ids = np.empty(len(examples.labels), np.int32)
+        for i, label in enumerate(examples.labels):
+            index = self._index.get(label)
+            if index is None:
+                shown = ", ".join(self.names[:20]) + (" ..." if len(self.names) > 20 else "")
+                raise InputError(
+                    examples.source,
+                    f"label {label!r} does not occur in the training data (labels: {shown})",
+                    examples.line_of(i),
+                )
+            ids[i] = index
+        return ids
+
+    def decode(self, ids: Sequence[int] | np.ndarray) -> list[str]:
+        return [self.names[int(i)] for i in np.asarray(ids).reshape(-1)]
+
+    def get_config(self) -> dict:
+        return {"names": list(self.names)}
+
+
+# --------------------------------------------------------------------------- tokenization
+
+
+@keras.saving.register_keras_serializable(package="kerasdl")
+class TextStandardizer:
+    """The `standardize` callable given to `TextVectorization`: raw strings -> strings.
+
+    Args:
+        lowercase: Unicode lower-casing (`tf.strings.lower(..., encoding="utf-8")`).
+        normalize_digits: every Unicode decimal digit becomes `0` (Lample et al. 2016),
+            so `1997` and `2001` share one vocabulary entry.
+        strip_punctuation: delete ASCII punctuation (Keras's `strip_punctuation`).
+        split_punctuation: put spaces around ASCII punctuation so that it becomes separate
+            tokens (`isn't.` -> `isn ' t .`); for raw, untokenized text such as IMDB.
+    """
+
+    def __init__(
+        self,
+        lowercase: bool = True,
+        normalize_digits: bool = False,
+        strip_punctuation: bool = False,
+        split_punctuation: bool = False,
+    ):
+        if strip_punctuation and split_punctuation:
+            raise ValueError("strip_punctuation and split_punctuation exclude each other")
+        self.lowercase = lowercase
+        self.normalize_digits = normalize_digits
+        self.strip_punctuation = strip_punctuation
+        self.split_punctuation = split_punctuation
+
+    def __call__(self, texts: tf.Tensor) -> tf.Tensor:
+        if self.lowercase:
+            texts = tf.strings.lower(texts, encoding="utf-8")
+        if self.normalize_digits:
+            texts = tf.strings.regex_replace(texts, r"\p{Nd}", "0")
+        if self.strip_punctuation:
+            texts = tf.strings.regex_replace(texts, r"[[:punct:]]", "")
+        if self.split_punctuation:
+            texts = tf.strings.regex_replace(texts, r"([[:punct:]])", r" \1 ")
+        return texts
+
+    def get_config(self) -> dict:
+        return {
+            "lowercase": self.lowercase,
+            "normalize_digits": self.normalize_digits,
+            "strip_punctuation": self.strip_punctuation,
+            "split_punctuation": self.split_punctuation,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> TextStandardizer:
+        return cls(**config)
+
+
+def count_tokens(texts: Sequence[str], standardizer: TextStandardizer) -> collections.Counter:
+    """Token counts after `standardizer` and whitespace splitting, with the same TF ops
+    `TextVectorization` runs, so the vocabulary matches what the layer will see."""
+    counts: collections.Counter = collections.Counter()
+    for start in range(0, len(texts), 8192):
+        chunk = tf.constant(list(texts[start : start + 8192]), dtype=tf.string)
+        tokens = tf.strings.split(standardizer(chunk)).flat_values.numpy()
+        counts.update(tokens.tolist())
+    return counts
+
+
+def build_vocabulary(
+    counts: collections.Counter, min_count: int = 1, max_tokens: int | None = None
+) -> list[str]:
+    """Tokens with count >= `min_count`, most frequent first (ties: alphabetical), at most
+    `max_tokens - 2` of them (TextVectorization's `max_tokens` counts padding and OOV)."""
+    items = sorted(
+        ((t, c) for t, c in counts.items() if c >= min_count and t and t != b"[UNK]"),
+        key=lambda x: (-x[1], x[0]),
+    )
+    if max_tokens is not None:
+        items = items[: max(0, max_tokens - 2)]
+    return [t.decode("utf-8") if isinstance(t, bytes) else t for t, _ in items]
+
+
+@keras.saving.register_keras_serializable(package="kerasdl")
+class TextPreprocessor(keras.layers.Layer):
+    """Raw strings `[B]` -> token ids `[B, T]` int32, in-graph, via `TextVectorization`.
+
+    Ids: 0 padding, 1 out-of-vocabulary (`[UNK]`), 2.. the vocabulary (most frequent
+    first). `T` is the longest text of the batch (whitespace tokens after
+    standardization), cut to `max_length` and padded to at least `min_length` (a TextCNN
+    needs `min_length` >= its widest filter). The same layer runs inside `make_dataset`
+    and inside an exported model whose `serving_default` takes raw strings.
+
+    Build it with `from_texts(train_texts, ...)`: the vocabulary comes from training
+    text only.
+
+    Args:
+        vocabulary: tokens without the padding and OOV entries.
+        lowercase, normalize_digits, strip_punctuation, split_punctuation: see
+            `TextStandardizer`.
+        max_length: cut longer texts to their first `max_length` tokens (`None`: keep all).
+        min_length: pad batches to at least this many positions.
+    """
+
+    def __init__(
+        self,
+        vocabulary: Sequence[str],
+        lowercase: bool = True,
+        normalize_digits: bool = False,
+        strip_punctuation: bool = False,
+        split_punctuation: bool = False,
+        max_length: int | None = None,
+        min_length: int = 1,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if max_length is not None and max_length < min_length:
+            raise ValueError(f"max_length {max_length} < min_length {min_length}")
+        self.vocabulary = list(vocabulary)
+        self.standardizer = TextStandardizer(
+            lowercase, normalize_digits, strip_punctuation, split_punctuation
+        )
+        self.max_length = max_length
+        self.min_length = max(1, int(min_length))
+        self.vectorizer = keras.layers.TextVectorization(
+            standardize=self.standardizer,
+            split="whitespace",
+            output_mode="int",
+            vocabulary=self.vocabulary or None,
+            name="vectorizer",
+        )
+        if not self.vocabulary:
+            self.vectorizer.set_vocabulary(["[UNK]"])  # no tokens: everything is OOV
+
+    @classmethod
+    def from_texts(
+        cls,
+        texts: Sequence[str],
+        min_count: int = 1,
+        max_tokens: int | None = None,
+        **kwargs,
+    ) -> TextPreprocessor:
+        """Adapts the vocabulary on `texts` (the training texts only).
+
+        Args:
+            texts: training strings.
+            min_count: drop tokens seen fewer times (they become OOV).
+            max_tokens: keep at most this many ids including padding and OOV.
+            **kwargs: the constructor's standardization and length options.
+        """
+        standardizer = TextStandardizer(
+            kwargs.get("lowercase", True),
+            kwargs.get("normalize_digits", False),
+            kwargs.get("strip_punctuation", False),
+            kwargs.get("split_punctuation", False),
+        )
+        vocabulary = build_vocabulary(count_tokens(texts, standardizer), min_count, max_tokens)
+        return cls(vocabulary, **kwargs)
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Number of ids, padding and OOV included (the `input_dim` of an Embedding)."""
+        return len(self.vocabulary) + 2
+
+    def get_vocabulary(self) -> list[str]:
+        """Token of each id: `['', '[UNK]', *vocabulary]`."""
+        return [str(t) for t in self.vectorizer.get_vocabulary()]
+
+    def call(self, texts):
+        texts = tf.convert_to_tensor(texts, dtype=tf.string)
+        if texts.shape.rank == 0:
+            texts = tf.reshape(texts, [1])
+        elif texts.shape.rank == 2:
+            texts = tf.squeeze(texts, axis=-1)
+        ids = tf.cast(self.vectorizer(texts), tf.int32)
+        ids = tf.reshape(ids, [tf.shape(texts)[0], -1])  # empty batches keep rank 2
+        if self.max_length is not None:
+            ids = ids[:, : self.max_length]
+        short = tf.maximum(self.min_length - tf.shape(ids)[1], 0)
+        return tf.pad(ids, [[0, 0], [0, short]])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], None)
+
+    def compute_output_spec(self, texts):
+        return keras.KerasTensor((texts.shape[0], None), dtype="int32")
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(self.standardizer.get_config())
+        config.update(
+            {
+                "vocabulary": list(self.vocabulary),
+                "max_length": self.max_length,
+                "min_length": self.min_length,
+            }
+        )
+        return config
+
+
+# --------------------------------------------------------------------------- tf.data
+
+
+def bucket_boundaries_for(lengths: Sequence[int] | np.ndarray, num_buckets: int = 8) -> list[int]:
+    """Length boundaries at the quantiles of `lengths`, so buckets fill about equally."""
+    lengths = np.asarray(lengths)
+    if lengths.size == 0 or num_buckets < 2:
+        return []
+    quantiles = np.quantile(lengths, np.linspace(0, 1, num_buckets + 1)[1:-1])
+    return sorted({int(q) + 1 for q in quantiles if int(q) + 1 > 1})
+
+
+def batch_by_length(
+    dataset: tf.data.Dataset,
+    length_fn,
+    batch_size: int,
+    boundaries: Sequence[int] | None,
+    padded_shapes=None,
+    padding_values=None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """`padded_batch`, or `bucket_by_sequence_length` when `boundaries` is a non-empty list.
+
+    Every batch is padded to its own longest element (not to the bucket boundary), so
+    bucketing only changes which examples share a batch.
+    """
+    if not boundaries:
+        return dataset.padded_batch(
+            batch_size, padded_shapes, padding_values, drop_remainder=drop_remainder
+        )
+    return dataset.bucket_by_sequence_length(
+        element_length_func=length_fn,
+        bucket_boundaries=list(boundaries),
+        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        padded_shapes=padded_shapes,
+        padding_values=padding_values,
+        drop_remainder=drop_remainder,
+    )
+
+
+def token_ids(examples: TextExamples | Sequence[str], preprocessor: TextPreprocessor) -> list:
+    """Per-example token ids (no padding), computed by `preprocessor` in chunks."""
+    texts = examples.texts if isinstance(examples, TextExamples) else list(examples)
+    rows: list[np.ndarray] = []
+    for start in range(0, len(texts), 4096):
+        chunk = tf.constant(texts[start : start + 4096], dtype=tf.string)
+        ids = preprocessor.vectorizer(chunk).numpy().astype(np.int32)
+        if preprocessor.max_length is not None:
+            ids = ids[:, : preprocessor.max_length]
+        lengths = (ids != PAD_ID).sum(axis=1)
+        rows.extend(row[:n] for row, n in zip(ids, lengths, strict=True))
+    return rows
+
+
+def ragged_rows(rows: Sequence[np.ndarray]) -> tf.data.Dataset:
+    """A dataset of the 1-D arrays `rows` (all one dtype), as dense tensors of varying length.
+
+    The rows are stored once, concatenated; each element is a slice of them.
+    """
+    lengths = np.array([len(r) for r in rows], np.int64)
+    flat = tf.constant(np.concatenate(rows) if len(rows) else np.zeros([0], np.int32))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    bounds = tf.data.Dataset.from_tensor_slices((starts, lengths))
+    return bounds.map(lambda start, length: flat[start : start + length])
+
+
+def make_dataset(
+    examples: TextExamples,
+    preprocessor: TextPreprocessor,
+    labels: LabelVocabulary | None = None,
+    batch_size: int = 50,
+    shuffle: bool = False,
+    seed: int | None = None,
+    bucket_boundaries: Sequence[int] | str | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Batches of `(token_ids [B, T] int32, label_ids [B] int32)`, or `token_ids` alone
+    when `labels` is None.
+
+    Tokenization is `preprocessor` (the in-graph TextVectorization), run once over the
+    examples; batches are padded with 0 to their longest text (at least
+    `preprocessor.min_length`). `InputError` (file:line) if a label is not in `labels`.
+
+    Args:
+        shuffle: reshuffle every epoch (seeded by `seed`); use for training only.
+        bucket_boundaries: `None` keeps the order and pads per batch; a list of lengths
+            or `"auto"` (quantiles of these examples' lengths) groups similar lengths
+            into batches (`tf.data.Dataset.bucket_by_sequence_length`), which saves padding
+            but reorders the examples, so use it for training only.
+    """
+    rows = token_ids(examples, preprocessor)
+    lengths = np.array([len(r) for r in rows], np.int32)
+    dataset = ragged_rows(rows)
+    if labels is not None:
+        label_ids = tf.data.Dataset.from_tensor_slices(labels.encode(examples))
+        dataset = tf.data.Dataset.zip(dataset, label_ids)
+    if shuffle:
+        dataset = dataset.shuffle(max(1, len(rows)), seed=seed, reshuffle_each_iteration=True)
+    if bucket_boundaries == "auto":
+        bucket_boundaries = bucket_boundaries_for(lengths)
+    elif isinstance(bucket_boundaries, str):
+        raise ValueError(f"bucket_boundaries must be a list, 'auto' or None: {bucket_boundaries}")
+
+    def length_fn(ids, *_):
+        return tf.shape(ids)[0]
+
+    dataset = batch_by_length(
+        dataset, length_fn, batch_size, bucket_boundaries, drop_remainder=drop_remainder
+    )
+    min_length = preprocessor.min_length
+
+    def pad_to_min(ids, *rest):
+        ids = tf.pad(ids, [[0, 0], [0, tf.maximum(min_length - tf.shape(ids)[1], 0)]])
+        return (ids, *rest) if rest else ids
+
+    return dataset.map(pad_to_min, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+# --------------------------------------------------------------------------- splits
+
+
+@dataclasses.dataclass
+class TextClassificationData:
+    """Train/valid/test examples plus the label set taken from the training data."""
+
+    train: TextExamples
+    test: TextExamples | None
+    labels: LabelVocabulary
+    valid: TextExamples | None = None
+
+
+def load_text_classification(
+    dataset: str | None = None,
+    train_file: str | None = None,
+    valid_file: str | None = None,
+    test_file: str | None = None,
+    encoding: str = "utf-8",
+    data_dir: str | None = None,
+    download: bool = True,
+) -> TextClassificationData:
+    """The data of a text-classification run: files (`--train_file` ...) or a TFDS name.
+
+    Test and validation labels are checked against the training labels here, so an unseen
+    label stops the run before training with `path:line: label 'x' does not occur ...`.
+    """
+    if dataset and train_file:
+        raise InputError(None, "give either --dataset or --train_file, not both")
+    if dataset:
+        _, _, test_split = TFDS_TEXT_KEYS.get(dataset.split(":")[0], ((), "", "test"))
+        train = load_tfds_text(dataset, "train", data_dir, download=download)
+        test = load_tfds_text(dataset, test_split, data_dir, download=download)
+        valid = None
+    elif train_file:
+        train = read_text_file(train_file, encoding)
+        test = read_text_file(test_file, encoding) if test_file else None
+        valid = read_text_file(valid_file, encoding) if valid_file else None
+    else:
+        raise InputError(None, "no data: give --dataset or --train_file")
+    labels = LabelVocabulary.from_examples(train)
+    for split in (valid, test):
+        if split is not None:
+            labels.encode(split)
+    return TextClassificationData(train, test, labels, valid)
+
+
+def kfold(
+    examples: TextExamples, folds: int = 10, seed: int = 0, stratified: bool = True
+) -> Iterator[tuple[TextExamples, TextExamples]]:
+    """`(train, test)` pairs of k-fold cross-validation (`--cv_folds`).
+
+    Every example is in exactly one test fold; folds differ in size by at most one.
+    `stratified` keeps each fold's label proportions (scikit-learn's StratifiedKFold,
+    shuffled with `seed`); classes smaller than `folds` fall back to plain KFold.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if folds < 2 or folds > len(examples):
+        raise InputError(
+            examples.source, f"--cv_folds must be between 2 and {len(examples)}, got {folds}"
+        )
+    labels = np.array(examples.labels if examples.labels is not None else [""] * len(examples))
+    if stratified and min(collections.Counter(labels.tolist()).values()) >= folds:
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(folds, shuffle=True, random_state=seed)
+    for train_index, test_index in splitter.split(np.zeros(len(labels)), labels):
+        yield examples.subset(train_index), examples.subset(test_index)
+
+
+def describe(examples: TextExamples) -> str:
+    """One line: count, label counts, mean tokens (whitespace), for logs."""
+    counts = collections.Counter(examples.labels or [])
+    mean = np.mean([len(re.split(r"\s+", t.strip())) for t in examples.texts])
+    top = ", ".join(f"{k} {v}" for k, v in counts.most_common(8))
+    return f"{examples.source}: {len(examples)} examples, {mean:.1f} tokens/example; {top}"
