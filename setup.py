@@ -21,6 +21,7 @@ setup(
     install_requires=[
         "tensorflow>=2.16,<2.22",  # 2.16 is the first release with Keras 3 as tf.keras
         "keras>=3.3,<4",
+        "tensorboard>=2.16",  # TensorBoard callback; no longer pulled in by tensorflow
         "tensorflow-datasets>=4.9",
         "absl-py>=2.0",
         "numpy>=1.26",

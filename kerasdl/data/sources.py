@@ -130,3 +130,38 @@ def load_npz(path: str) -> ImageData:
         arrays.get("x_valid"),
         arrays.get("y_valid"),
     )
+
+
+def with_validation_split(data: ImageData, fraction: float, seed: int) -> ImageData:
+    """Carves a stratified validation split from the training data when there is none."""
+    if data.x_valid is not None:
+        return data
+    if not 0.0 < fraction < 1.0:
+        raise InputError("--validation_fraction", f"must be in (0, 1), got {fraction}")
+    from sklearn.model_selection import train_test_split
+
+    counts = np.bincount(data.y_train)
+    stratify = data.y_train if counts[counts > 0].min() >= 2 else None
+    x_train, x_valid, y_train, y_valid = train_test_split(
+        data.x_train, data.y_train, test_size=fraction, random_state=seed, stratify=stratify
+    )
+    return dataclasses.replace(
+        data, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid
+    )
+
+
+def image_dataset(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None
+):
+    """A batched `tf.data.Dataset` of (float32 images 0..255, int labels).
+
+    With `shuffle_seed`, the order is reshuffled every epoch from that seed.
+    """
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(len(images), seed=shuffle_seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size)
+    dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,1 @@
+"""Image classification trainer: `python -m applications.image_classification`."""

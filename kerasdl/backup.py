@@ -1,0 +1,83 @@
+"""Crash-safe backup and restore of a training run.
+
+Keras' own `BackupAndRestore` writes the weights file and the epoch counter one after
+the other, in place: a kill between or during the two writes leaves a torn backup (new
+weights with the old epoch, or a truncated file). Here every backup is written into a
+staging folder and renamed into place in one `os.rename`, so a backup either exists
+whole or not at all, and the newest whole one is what a rerun resumes from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import keras
+
+_BACKUP_NAME = re.compile(r"^epoch-(\d{6})$")
+
+
+@keras.saving.register_keras_serializable(package="kerasdl")
+class BackupAndRestore(keras.callbacks.Callback):
+    """Saves model and optimizer state after every epoch; resumes from it on the next `fit`.
+
+    Args:
+        backup_dir: folder for the backups (`epoch-NNNNNN/` subfolders, newest kept).
+        delete_on_train_end: remove `backup_dir` when `fit` returns. Trainers that do more
+            work after `fit` (evaluation, export) pass False and call `delete()` once
+            that work is done, so a kill during export still resumes without retraining.
+    """
+
+    def __init__(self, backup_dir: str, delete_on_train_end: bool = False):
+        super().__init__()
+        self.backup_dir = backup_dir
+        self.delete_on_train_end = delete_on_train_end
+
+    def latest(self) -> tuple[int, str] | None:
+        """`(epochs_done, folder)` of the newest whole backup, or None."""
+        if not os.path.isdir(self.backup_dir):
+            return None
+        found = [
+            (int(match.group(1)), os.path.join(self.backup_dir, name))
+            for name in os.listdir(self.backup_dir)
+            if (match := _BACKUP_NAME.match(name))
+        ]
+        return max(found) if found else None
+
+    def on_train_begin(self, logs=None):
+        latest = self.latest()
+        if latest is None:
+            return
+        epochs_done, folder = latest
+        optimizer = self.model.optimizer
+        if optimizer is not None and not optimizer.built:
+            optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(os.path.join(folder, "model.weights.h5"))
+        self.model._initial_epoch = epochs_done
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        staging = tempfile.mkdtemp(dir=self.backup_dir, prefix=".staging-")
+        self.model.save_weights(os.path.join(staging, "model.weights.h5"))
+        with open(os.path.join(staging, "state.json"), "w") as handle:
+            json.dump({"epochs_done": epoch + 1}, handle)
+        os.rename(staging, os.path.join(self.backup_dir, f"epoch-{epoch + 1:06d}"))
+        for name in os.listdir(self.backup_dir):
+            match = _BACKUP_NAME.match(name)
+            stale = name.startswith(".staging-") or (match and int(match.group(1)) < epoch + 1)
+            if stale:
+                shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
+
+    def on_train_end(self, logs=None):
+        self.model._initial_epoch = None
+        if self.delete_on_train_end:
+            self.delete()
+
+    def delete(self) -> None:
+        shutil.rmtree(self.backup_dir, ignore_errors=True)
+
+    def get_config(self):
+        return {"backup_dir": self.backup_dir, "delete_on_train_end": self.delete_on_train_end}

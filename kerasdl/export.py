@@ -1,0 +1,103 @@
+"""SavedModel export with serving signatures that take raw inputs.
+
+`export_saved_model` writes a SavedModel through `keras.export.ExportArchive` into a
+temporary sibling folder and renames it into place, so a failed or killed export never
+leaves a half-written SavedModel at `export_dir` (an older export stays whole until the
+new one is complete). The exported graph needs TensorFlow only, not kerasdl.
+
+Serving functions for each task live here too: `image_classifier_serving` takes uint8
+images of any size.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+
+import keras
+import tensorflow as tf
+
+
+def export_saved_model(
+    export_dir: str,
+    model: keras.Model,
+    endpoints: dict[str, tuple[Callable, Sequence[tf.TensorSpec]]],
+) -> str:
+    """Exports `model` with the given endpoints; the first one is also `serving_default`.
+
+    Args:
+        export_dir: destination folder; its parent must exist.
+        model: the model whose variables the endpoints use.
+        endpoints: `{name: (fn, input_signature)}`; each `fn` maps tensors to a dict
+            of named output tensors.
+
+    Returns:
+        `export_dir`.
+    """
+    export_dir = os.path.abspath(export_dir)
+    parent = os.path.dirname(export_dir)
+    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(export_dir)}.partial-")
+    try:
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        names = list(endpoints)
+        for name in names:
+            fn, signature = endpoints[name]
+            archive.add_endpoint(name, fn, input_signature=list(signature))
+        if "serving_default" not in endpoints:
+            fn, signature = endpoints[names[0]]
+            archive.add_endpoint("serving_default", fn, input_signature=list(signature))
+        archive.write_out(staging, verbose=False)
+        _replace_folder(staging, export_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return export_dir
+
+
+def _replace_folder(source: str, destination: str) -> None:
+    """Moves `source` to `destination`; an existing destination is swapped out whole."""
+    if not os.path.exists(destination):
+        os.rename(source, destination)
+        return
+    retired = tempfile.mkdtemp(dir=os.path.dirname(destination), prefix=".retired-")
+    os.rename(destination, os.path.join(retired, "old"))
+    os.rename(source, destination)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def image_classifier_serving(
+    model: keras.Model, class_names: Sequence[str]
+) -> tuple[Callable, list[tf.TensorSpec]]:
+    """A serving function: uint8 images `[N, H, W, C]` of any size -> class scores.
+
+    Images are resized (bilinear) to the model's input size inside the graph when their
+    size differs; the channel count is the model's.
+
+    Returns:
+        `(fn, input_signature)` where `fn(images)` returns `probabilities` float32
+        `[N, classes]`, `class_ids` int32 `[N]` and `class_names` string `[N]`.
+    """
+    height, width, channels = model.input_shape[1:]
+    names = tf.constant([str(name) for name in class_names])
+
+    def serve(images):
+        x = tf.cast(images, tf.float32)
+        size = tf.shape(x)[1:3]
+        x = tf.cond(
+            tf.reduce_all(size == [height, width]),
+            lambda: x,
+            lambda: tf.image.resize(x, (height, width)),
+        )
+        probabilities = tf.cast(model(x, training=False), tf.float32)
+        class_ids = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        return {
+            "probabilities": probabilities,
+            "class_ids": class_ids,
+            "class_names": tf.gather(names, class_ids),
+        }
+
+    signature = [tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")]
+    return serve, signature

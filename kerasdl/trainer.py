@@ -1,0 +1,284 @@
+"""Trainer plumbing shared by every application: flags, strategy, callbacks, metrics.json.
+
+An application is a short recipe (flags -> data -> model -> compile -> fit -> evaluate ->
+export); everything that is the same across recipes lives here, once:
+
+- `define_common_flags()` declares the flags of DESIGN.md (`--model_dir --export_dir
+  --epochs --batch_size --learning_rate --optimizer --seed --mixed_precision --jit_compile
+  --strategy`, plus `--schedule --warmup_epochs --early_stopping_patience --deterministic`);
+- `configure()` validates them, seeds, sets precision and returns the distribution strategy;
+- `make_optimizer()` and `learning_rate_schedule()` turn flags into Keras objects;
+- `standard_callbacks()` gives backup-and-restore, checkpoint, TensorBoard and early stopping;
+- `write_metrics()` writes `metrics.json` atomically;
+- `run()` starts an absl app whose bad input ends with one stderr line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+import tensorflow as tf
+from absl import app, flags, logging
+
+from kerasdl.backup import BackupAndRestore
+from kerasdl.data.errors import InputError  # noqa: F401  (re-exported for applications)
+
+STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
+SCHEDULES = ("constant", "cosine", "step")
+EXIT_BAD_INPUT = 2
+
+
+def define_common_flags(
+    *,
+    task: str,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    optimizer: str = "adam",
+    schedule: str = "cosine",
+) -> None:
+    """Declares the flags every trainer shares, with the task's own defaults."""
+    flags.DEFINE_string("model_dir", f"runs/{task}", "Checkpoints, backups, logs, metrics.json.")
+    flags.DEFINE_string("export_dir", None, "SavedModel destination; default {model_dir}/export.")
+    flags.DEFINE_integer("epochs", epochs, "Training epochs.")
+    flags.DEFINE_integer("batch_size", batch_size, "Global batch size (summed over replicas).")
+    flags.DEFINE_float("learning_rate", learning_rate, "Peak learning rate.")
+    flags.DEFINE_string("optimizer", optimizer, "Any Keras or kerasdl optimizer name.")
+    flags.DEFINE_string("schedule", schedule, f"Learning-rate schedule: {', '.join(SCHEDULES)}.")
+    flags.DEFINE_float("warmup_epochs", 0.0, "Linear warm-up length, in epochs.")
+    flags.DEFINE_integer(
+        "early_stopping_patience", 0, "Stop after this many epochs without val_loss gain; 0: off."
+    )
+    flags.DEFINE_integer("seed", 42, "Seeds Python, NumPy, TensorFlow and the data order.")
+    flags.DEFINE_bool("deterministic", False, "Enable TensorFlow op determinism.")
+    flags.DEFINE_bool(
+        "mixed_precision", False, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU."
+    )
+    flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
+    flags.DEFINE_string("strategy", "auto", f"Distribution strategy: {', '.join(STRATEGIES)}.")
+
+
+def check_positive(**values: float) -> None:
+    """Raises `InputError` naming the first flag that is not > 0."""
+    for name, value in values.items():
+        if value is None or value <= 0:
+            raise InputError(f"--{name}", f"must be greater than 0, got {value}")
+
+
+def prepare_model_dir(model_dir: str) -> str:
+    """Creates `model_dir` (and parents) and checks it is writable."""
+    try:
+        os.makedirs(model_dir, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=model_dir, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise InputError(model_dir, f"model_dir is not writable ({error.strerror})") from None
+    return model_dir
+
+
+def resolve_export_dir(export_dir: str | None, model_dir: str) -> str:
+    """The export destination; its parent folder must exist and be writable."""
+    export_dir = export_dir or os.path.join(model_dir, "export")
+    parent = os.path.dirname(os.path.abspath(export_dir))
+    if not os.path.isdir(parent):
+        raise InputError(export_dir, f"export_dir's parent folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(export_dir, f"export_dir's parent folder {parent} is not writable")
+    return export_dir
+
+
+def get_strategy(name: str) -> tf.distribute.Strategy:
+    """A `tf.distribute` strategy by name.
+
+    auto: MirroredStrategy over the local GPUs when there are several, else the default
+    (single-device) strategy. one_device: the first GPU, else the CPU. mirrored: all
+    local GPUs (the CPU when there are none). multi_worker: MultiWorkerMirroredStrategy
+    from the TF_CONFIG environment variable. tpu: the TPU found by TPUClusterResolver.
+    """
+    gpus = tf.config.list_logical_devices("GPU")
+    if name == "auto":
+        return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
+    if name == "one_device":
+        return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        if "TF_CONFIG" not in os.environ:
+            raise InputError("--strategy", "multi_worker needs the TF_CONFIG environment variable")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "tpu":
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    raise InputError("--strategy", f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
+
+
+def configure(flag_values: flags.FlagValues) -> tf.distribute.Strategy:
+    """Validates the common flags, seeds everything, sets precision; returns the strategy."""
+    check_positive(
+        epochs=flag_values.epochs,
+        batch_size=flag_values.batch_size,
+        learning_rate=flag_values.learning_rate,
+    )
+    if flag_values.warmup_epochs < 0:
+        raise InputError("--warmup_epochs", f"must be >= 0, got {flag_values.warmup_epochs}")
+    if flag_values.early_stopping_patience < 0:
+        raise InputError(
+            "--early_stopping_patience", f"must be >= 0, got {flag_values.early_stopping_patience}"
+        )
+    if flag_values.schedule not in SCHEDULES:
+        raise InputError(
+            "--schedule", f"unknown schedule {flag_values.schedule!r}; choose {', '.join(SCHEDULES)}"
+        )
+    if flag_values.strategy not in STRATEGIES:
+        raise InputError(
+            "--strategy",
+            f"unknown strategy {flag_values.strategy!r}; choose one of {', '.join(STRATEGIES)}",
+        )
+    keras.utils.set_random_seed(flag_values.seed)
+    if flag_values.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    if flag_values.mixed_precision:
+        on_gpu = bool(tf.config.list_physical_devices("GPU"))
+        keras.mixed_precision.set_global_policy("mixed_float16" if on_gpu else "mixed_bfloat16")
+    return get_strategy(flag_values.strategy)
+
+
+def make_optimizer(name: str, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule):
+    """Any Keras (or registered kerasdl) optimizer by name, e.g. "adam", "sgd", "RectifiedAdam"."""
+    try:
+        optimizer = keras.optimizers.get(name)
+    except ValueError:
+        raise InputError("--optimizer", f"unknown optimizer {name!r}") from None
+    config = optimizer.get_config()
+    config["learning_rate"] = learning_rate
+    return optimizer.__class__.from_config(config)
+
+
+def learning_rate_schedule(
+    name: str,
+    learning_rate: float,
+    steps_per_epoch: int,
+    epochs: int,
+    warmup_epochs: float = 0.0,
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """constant; cosine (to 0, Loshchilov & Hutter 2017); step (x0.1 at 50% and 75%).
+
+    A linear warm-up of `warmup_epochs` from 0 is prepended to cosine; constant and step
+    take none (use cosine for warm-up).
+    """
+    total_steps = max(1, steps_per_epoch * epochs)
+    if name == "constant":
+        return learning_rate
+    if name == "cosine":
+        warmup_steps = int(round(warmup_epochs * steps_per_epoch))
+        if warmup_steps == 0:
+            return keras.optimizers.schedules.CosineDecay(learning_rate, total_steps)
+        return keras.optimizers.schedules.CosineDecay(
+            0.0,
+            max(1, total_steps - warmup_steps),
+            warmup_target=learning_rate,
+            warmup_steps=warmup_steps,
+        )
+    if name == "step":
+        boundaries = [int(total_steps * 0.5), int(total_steps * 0.75)]
+        values = [learning_rate, learning_rate * 0.1, learning_rate * 0.01]
+        return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+    raise InputError("--schedule", f"unknown schedule {name!r}; choose {', '.join(SCHEDULES)}")
+
+
+def standard_callbacks(
+    model_dir: str, early_stopping_patience: int = 0
+) -> list[keras.callbacks.Callback]:
+    """Backup (resume after a kill), latest checkpoint, TensorBoard, optional early stopping.
+
+    - `{model_dir}/backup`: weights, optimizer state and epoch after every epoch, written
+      atomically; rerunning the same command resumes from there. Removed when training ends.
+    - `{model_dir}/checkpoint.keras`: the whole model after the latest epoch.
+    - `{model_dir}/logs`: TensorBoard scalars.
+    """
+    callbacks = [
+        BackupAndRestore(os.path.join(model_dir, "backup")),
+        keras.callbacks.ModelCheckpoint(os.path.join(model_dir, "checkpoint.keras")),
+        keras.callbacks.TensorBoard(os.path.join(model_dir, "logs"), profile_batch=0),
+    ]
+    if early_stopping_patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                patience=early_stopping_patience, restore_best_weights=True
+            )
+        )
+    return callbacks
+
+
+def write_json(path: str, payload: dict[str, Any]) -> None:
+    """Writes JSON to a temporary file beside `path`, then renames it into place."""
+    directory = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile(
+        "w", dir=directory, prefix=".tmp-", suffix=".json", delete=False
+    ) as handle:
+        json.dump(payload, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.replace(handle.name, path)
+
+
+def write_metrics(model_dir: str, task: str, test: dict[str, float], **extra: Any) -> dict:
+    """`{model_dir}/metrics.json`: `{"task", "test": {...}, "train_seconds", ...}`."""
+    payload = {"task": task, "test": {k: float(v) for k, v in test.items()}, **extra}
+    write_json(os.path.join(model_dir, "metrics.json"), payload)
+    return payload
+
+
+class Stopwatch:
+    """Wall-clock seconds of a `with` block, in `.seconds`."""
+
+    def __enter__(self) -> Stopwatch:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.seconds = time.perf_counter() - self._start
+
+
+def _parse_flags_or_exit(argv: Sequence[str]) -> list[str]:
+    """absl flag parsing whose errors are one stderr line and exit status 2."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        program = os.path.basename(argv[0]) if argv else "trainer"
+        sys.stderr.write(f"{program}: error: {error}\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def run(main: Callable[[list[str]], Any]) -> None:
+    """Runs `main` as an absl app: `InputError` becomes one stderr line and exit status 2."""
+
+    def guarded(argv: list[str]) -> Any:
+        if not flags.FLAGS["verbosity"].present:
+            logging.set_verbosity(logging.WARNING)  # keep INFO chatter off the console
+        tf.get_logger().setLevel("INFO" if logging.get_verbosity() >= logging.INFO else "WARNING")
+        try:
+            return main(argv)
+        except InputError as error:
+            sys.stderr.write(f"error: {error}\n")
+            sys.exit(EXIT_BAD_INPUT)
+
+    app.run(guarded, flags_parser=_parse_flags_or_exit)
+
+
+def finish(model_dir: str) -> None:
+    """Marks a run complete: removes its backup, so the same command next time starts afresh."""
+    BackupAndRestore(os.path.join(model_dir, "backup")).delete()
+
+
+def progress_verbosity() -> int:
+    """Keras `verbose`: a live progress bar on a terminal, one line per epoch in a log file."""
+    return 1 if sys.stdout.isatty() else 2

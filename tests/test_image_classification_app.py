@@ -1,0 +1,237 @@
+"""End-to-end tests of `python -m applications.image_classification`.
+
+Each test runs the trainer as a user would, in a subprocess from the repository root,
+and checks what it leaves behind: metrics.json, a SavedModel that a process without
+kerasdl serves, a resumable backup, and one clear stderr line on bad input.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+
+TRAINER = [sys.executable, "-m", "applications.image_classification"]
+
+
+def run_trainer(*flags: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*TRAINER, *flags], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The main job of the README: no data flags, default recipe, on the embedded digits."""
+    model_dir = tmp_path_factory.mktemp("default_run")
+    result = run_trainer(f"--model_dir={model_dir}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return model_dir, result
+
+
+def test_default_run_reaches_target_and_writes_metrics(default_run):
+    model_dir, result = default_run
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["task"] == "image_classification"
+    assert metrics["test"]["accuracy"] >= 0.97
+    assert metrics["train_seconds"] > 0
+    assert (model_dir / "model.keras").exists()
+    assert not (model_dir / "backup").exists(), "a finished run leaves no backup behind"
+    assert "Epoch 30/30" in result.stdout, "Keras progress is shown"
+    assert result.stderr.strip() == "", f"a clean run prints nothing on stderr: {result.stderr}"
+
+
+SERVE_WITHOUT_KERASDL = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import tensorflow as tf
+
+    export_dir, images_path, out_path = sys.argv[1:]
+    serve = tf.saved_model.load(export_dir).signatures["serving_default"]
+    images = np.load(images_path)
+    outputs = serve(images=tf.constant(images))
+    assert "kerasdl" not in sys.modules
+    np.savez(out_path, **{name: value.numpy() for name, value in outputs.items()})
+    """
+)
+
+
+def serve_in_fresh_process(export_dir, images, tmp_path):
+    images_path, out_path = tmp_path / "images.npy", tmp_path / "outputs.npz"
+    np.save(images_path, images)
+    subprocess.run(
+        [sys.executable, "-c", SERVE_WITHOUT_KERASDL, str(export_dir), str(images_path), str(out_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return dict(np.load(out_path))
+
+
+def test_export_serves_raw_uint8_images_without_kerasdl(default_run, tmp_path):
+    import keras
+
+    import kerasdl  # noqa: F401  (registers custom objects)
+    from kerasdl.data.sources import load_digits
+
+    model_dir, _ = default_run
+    images = load_digits().x_test[:64]
+    served = serve_in_fresh_process(model_dir / "export", images, tmp_path)
+
+    model = keras.models.load_model(model_dir / "model.keras")
+    expected = model.predict(images.astype(np.float32), verbose=0)
+    assert served["probabilities"].dtype == np.float32
+    np.testing.assert_allclose(served["probabilities"], expected, atol=1e-5, rtol=0)
+    np.testing.assert_array_equal(served["class_ids"], expected.argmax(-1))
+    assert [name.decode() for name in served["class_names"]] == [str(i) for i in expected.argmax(-1)]
+
+
+def test_export_resizes_images_of_another_size(default_run, tmp_path):
+    import tensorflow as tf
+
+    from kerasdl.data.sources import load_digits
+
+    model_dir, _ = default_run
+    data = load_digits()
+    small = data.x_test[:200]
+    large = tf.cast(tf.image.resize(small, (32, 32), method="nearest"), tf.uint8).numpy()
+    served = serve_in_fresh_process(model_dir / "export", large, tmp_path)
+    assert served["probabilities"].shape == (200, 10)
+    assert (served["class_ids"] == data.y_test[:200]).mean() > 0.8
+
+
+def test_killed_run_resumes_from_backup_and_finishes(tmp_path):
+    model_dir = tmp_path / "run"
+    command = [*TRAINER, f"--model_dir={model_dir}", "--epochs=40"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 300
+    while not list((model_dir / "backup").glob("epoch-*")):
+        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+        assert time.time() < deadline, "no backup after 300 s"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert not (model_dir / "metrics.json").exists()
+    epochs_done = max(int(p.name.split("-")[1]) for p in (model_dir / "backup").glob("epoch-*"))
+    assert 1 <= epochs_done < 40
+
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"Epoch {epochs_done + 1}/40" in result.stdout
+    assert "Epoch 1/40" not in result.stdout
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["epochs_run_this_process"] == 40 - epochs_done
+    assert metrics["test"]["accuracy"] >= 0.9
+    assert (model_dir / "export" / "saved_model.pb").exists()
+
+
+def _write_npz(path, **arrays):
+    np.savez(path, **arrays)
+    return path
+
+
+def _good_arrays(n=20, shape=(8, 8, 1)):
+    rng = np.random.default_rng(0)
+    return {
+        "x_train": rng.integers(0, 255, (n, *shape), dtype=np.uint8),
+        "y_train": np.arange(n) % 3,
+        "x_test": rng.integers(0, 255, (n, *shape), dtype=np.uint8),
+        "y_test": np.arange(n) % 3,
+    }
+
+
+def _without(arrays, key):
+    return {k: v for k, v in arrays.items() if k != key}
+
+
+BAD_INPUTS = {
+    "missing_file": (lambda d: ["--data_file", str(d / "nope.npz")], "nope.npz: file not found"),
+    "not_an_npz": (
+        lambda d: ["--data_file", str(_text_file(d / "bad.npz", "hello"))],
+        "not a readable .npz",
+    ),
+    "no_x_train": (
+        lambda d: ["--data_file", str(_write_npz(d / "a.npz", **_without(_good_arrays(), "x_train")))],
+        "missing array(s) x_train",
+    ),
+    "test_label_out_of_range": (
+        lambda d: [
+            "--data_file",
+            str(_write_npz(d / "b.npz", **{**_good_arrays(), "y_test": np.full(20, 7)})),
+        ],
+        "y_test has label 7",
+    ),
+    "shapes_disagree": (
+        lambda d: [
+            "--data_file",
+            str(
+                _write_npz(
+                    d / "c.npz", **{**_good_arrays(), "x_test": np.zeros((20, 9, 9, 1), np.uint8)}
+                )
+            ),
+        ],
+        "x_test images are (9, 9, 1) but x_train images are (8, 8, 1)",
+    ),
+    "label_count_mismatch": (
+        lambda d: [
+            "--data_file",
+            str(_write_npz(d / "e.npz", **{**_good_arrays(), "y_train": np.zeros(5, np.int64)})),
+        ],
+        "y_train has 5 labels for 20 images",
+    ),
+    "unknown_strategy": (lambda d: ["--strategy=warp_drive"], "--strategy: unknown strategy"),
+    "zero_epochs": (lambda d: ["--epochs=0"], "--epochs: must be greater than 0"),
+    "non_integer_flag": (lambda d: ["--batch_size=many"], "batch_size"),
+    "unknown_optimizer": (lambda d: ["--optimizer=teleport"], "--optimizer: unknown optimizer"),
+}
+
+
+def _text_file(path, text):
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_exits_2_with_one_clear_line(case, tmp_path):
+    make_flags, expected = BAD_INPUTS[case]
+    model_dir = tmp_path / "model"
+    result = run_trainer(f"--model_dir={model_dir}", "--epochs=1", *make_flags(tmp_path))
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+    leftovers = {p.name for p in model_dir.iterdir()} if model_dir.exists() else set()
+    assert not leftovers & {"export", "metrics.json", "model.keras", "checkpoint.keras"}
+
+
+def test_unwritable_export_parent_is_refused_before_training(tmp_path):
+    result = run_trainer(
+        f"--model_dir={tmp_path / 'm'}", f"--export_dir={tmp_path / 'missing' / 'export'}"
+    )
+    assert result.returncode == 2
+    assert "parent folder" in result.stderr and "does not exist" in result.stderr
+    assert not (tmp_path / "m" / "metrics.json").exists()
+
+
+@pytest.mark.slow
+def test_mnist_small_cnn_reaches_99_percent_in_3_epochs(shared_data, tmp_path):
+    result = run_trainer(
+        f"--model_dir={tmp_path}",
+        f"--data_file={shared_data / 'mnist' / 'mnist.npz'}",
+        "--epochs=3",
+        "--batch_size=128",
+        timeout=1800,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] >= 0.99, metrics
