@@ -58,9 +58,7 @@ def define_common_flags(
     )
     flags.DEFINE_integer("seed", 42, "Seeds Python, NumPy, TensorFlow and the data order.")
     flags.DEFINE_bool("deterministic", False, "Enable TensorFlow op determinism.")
-    flags.DEFINE_bool(
-        "mixed_precision", False, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU."
-    )
+    flags.DEFINE_bool("mixed_precision", False, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU.")
     flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
     flags.DEFINE_string("strategy", "auto", f"Distribution strategy: {', '.join(STRATEGIES)}.")
 
@@ -118,7 +116,9 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    raise InputError("--strategy", f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
+    raise InputError(
+        "--strategy", f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}"
+    )
 
 
 def configure(flag_values: flags.FlagValues) -> tf.distribute.Strategy:
@@ -136,7 +136,8 @@ def configure(flag_values: flags.FlagValues) -> tf.distribute.Strategy:
         )
     if flag_values.schedule not in SCHEDULES:
         raise InputError(
-            "--schedule", f"unknown schedule {flag_values.schedule!r}; choose {', '.join(SCHEDULES)}"
+            "--schedule",
+            f"unknown schedule {flag_values.schedule!r}; choose {', '.join(SCHEDULES)}",
         )
     if flag_values.strategy not in STRATEGIES:
         raise InputError(
@@ -152,7 +153,9 @@ def configure(flag_values: flags.FlagValues) -> tf.distribute.Strategy:
     return get_strategy(flag_values.strategy)
 
 
-def make_optimizer(name: str, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule):
+def make_optimizer(
+    name: str, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
+):
     """Any Keras (or registered kerasdl) optimizer by name, e.g. "adam", "sgd", "RectifiedAdam"."""
     try:
         optimizer = keras.optimizers.get(name)

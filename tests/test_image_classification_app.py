@@ -6,7 +6,6 @@ kerasdl serves, a resumable backup, and one clear stderr line on bad input.
 """
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import REPO
 
 TRAINER = [sys.executable, "-m", "applications.image_classification"]
@@ -68,7 +66,14 @@ def serve_in_fresh_process(export_dir, images, tmp_path):
     images_path, out_path = tmp_path / "images.npy", tmp_path / "outputs.npz"
     np.save(images_path, images)
     subprocess.run(
-        [sys.executable, "-c", SERVE_WITHOUT_KERASDL, str(export_dir), str(images_path), str(out_path)],
+        [
+            sys.executable,
+            "-c",
+            SERVE_WITHOUT_KERASDL,
+            str(export_dir),
+            str(images_path),
+            str(out_path),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -91,7 +96,9 @@ def test_export_serves_raw_uint8_images_without_kerasdl(default_run, tmp_path):
     assert served["probabilities"].dtype == np.float32
     np.testing.assert_allclose(served["probabilities"], expected, atol=1e-5, rtol=0)
     np.testing.assert_array_equal(served["class_ids"], expected.argmax(-1))
-    assert [name.decode() for name in served["class_names"]] == [str(i) for i in expected.argmax(-1)]
+    assert [name.decode() for name in served["class_names"]] == [
+        str(i) for i in expected.argmax(-1)
+    ]
 
 
 def test_export_resizes_images_of_another_size(default_run, tmp_path):
@@ -160,7 +167,10 @@ BAD_INPUTS = {
         "not a readable .npz",
     ),
     "no_x_train": (
-        lambda d: ["--data_file", str(_write_npz(d / "a.npz", **_without(_good_arrays(), "x_train")))],
+        lambda d: [
+            "--data_file",
+            str(_write_npz(d / "a.npz", **_without(_good_arrays(), "x_train"))),
+        ],
         "missing array(s) x_train",
     ),
     "test_label_out_of_range": (

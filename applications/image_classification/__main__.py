@@ -20,7 +20,9 @@ from kerasdl.export import export_saved_model, image_classifier_serving
 
 TASK = "image_classification"
 trainer.define_common_flags(task=TASK, epochs=30, batch_size=64, learning_rate=2e-3)
-flags.DEFINE_string("data_file", None, ".npz with x_train, y_train, x_test, y_test; default: digits.")
+flags.DEFINE_string(
+    "data_file", None, ".npz with x_train, y_train, x_test, y_test; default: digits."
+)
 flags.DEFINE_string("model", "simple_cnn", "Model builder: simple_cnn.")
 flags.DEFINE_float("validation_fraction", 0.1, "Share of training data held out for validation.")
 FLAGS = flags.FLAGS
@@ -31,7 +33,9 @@ MODELS = {"simple_cnn": models.simple_cnn}
 def main(argv):
     strategy = trainer.configure(FLAGS)
     if FLAGS.model not in MODELS:
-        raise trainer.InputError("--model", f"unknown model {FLAGS.model!r}; choose {', '.join(MODELS)}")
+        raise trainer.InputError(
+            "--model", f"unknown model {FLAGS.model!r}; choose {', '.join(MODELS)}"
+        )
     model_dir = trainer.prepare_model_dir(FLAGS.model_dir)
     export_dir = trainer.resolve_export_dir(FLAGS.export_dir, model_dir)
 
@@ -72,7 +76,9 @@ def main(argv):
     test_metrics = model.evaluate(test, return_dict=True, verbose=0)
     valid_metrics = model.evaluate(valid, return_dict=True, verbose=0)
     model.save(os.path.join(model_dir, "model.keras"))
-    export_saved_model(export_dir, model, {"serving_default": image_classifier_serving(model, data.class_names)})
+    export_saved_model(
+        export_dir, model, {"serving_default": image_classifier_serving(model, data.class_names)}
+    )
     epochs_run = len(history.epoch)
     metrics = trainer.write_metrics(
         model_dir,

@@ -55,7 +55,9 @@ def _as_images(path: str, key: str, array: np.ndarray) -> np.ndarray:
     if array.ndim == 3:
         array = array[..., None]
     if array.ndim != 4 or array.shape[-1] not in (1, 3):
-        raise InputError(path, f"{key} has shape {array.shape}; expected [N, H, W] or [N, H, W, 1|3]")
+        raise InputError(
+            path, f"{key} has shape {array.shape}; expected [N, H, W] or [N, H, W, 1|3]"
+        )
     if array.dtype != np.uint8:
         if not np.issubdtype(array.dtype, np.number):
             raise InputError(path, f"{key} has dtype {array.dtype}; expected uint8 pixels")
@@ -99,7 +101,9 @@ def load_npz(path: str) -> ImageData:
                 continue
             images = _as_images(path, f"x_{split}", archive[f"x_{split}"])
             arrays[f"x_{split}"] = images
-            arrays[f"y_{split}"] = _as_labels(path, f"y_{split}", archive[f"y_{split}"], len(images))
+            arrays[f"y_{split}"] = _as_labels(
+                path, f"y_{split}", archive[f"y_{split}"], len(images)
+            )
         class_names = [str(n) for n in archive["class_names"]] if "class_names" in keys else None
     shape = arrays["x_train"].shape[1:]
     for key in ("x_test", "x_valid"):
@@ -113,7 +117,9 @@ def load_npz(path: str) -> ImageData:
     if class_names is None:
         class_names = [str(i) for i in range(num_classes)]
     elif len(class_names) < num_classes:
-        raise InputError(path, f"class_names has {len(class_names)} names for {num_classes} classes")
+        raise InputError(
+            path, f"class_names has {len(class_names)} names for {num_classes} classes"
+        )
     for key in ("y_test", "y_valid"):
         if key in arrays and arrays[key].size and arrays[key].max() >= len(class_names):
             raise InputError(
@@ -163,5 +169,7 @@ def image_dataset(
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(images), seed=shuffle_seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
-    dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.map(
+        lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE
+    )
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -43,5 +43,7 @@ def simple_cnn(
     x = layers.Dropout(dropout)(x)
     x = layers.Dense(dense_units, activation="relu", name="hidden")(x)
     x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
+    outputs = layers.Dense(
+        num_classes, activation="softmax", name="probabilities", dtype="float32"
+    )(x)
     return keras.Model(inputs, outputs, name=name)
