@@ -1,1 +1,817 @@
-"""Placeholder: filled in by its issue."""
+"""Sequence-labeling input: CoNLL readers, tag schemes, vocabularies and padded batches.
+
+The pieces, in the order a trainer uses them:
+
+1. `read_conll(path, token_column=0, tag_column=-1, encoding="utf-8")` (or `load_tfds_tagging`)
+   gives a `TaggedCorpus`: token and tag lists per sentence, with the line of every token.
+2. `check_scheme(corpus, scheme)` validates tags against IOB1, IOB2 or BIOES (file:line of
+   the first bad tag); `convert_corpus(corpus, source, target)` rewrites them; `infer_scheme`
+   guesses one. `spans` / `render_spans` / `convert_tags` work on one sentence.
+3. `TagVocabulary.from_corpus(train)` fixes the tag set; `encode` raises `InputError` at the
+   line of a tag never seen in training.
+4. `TaggingPreprocessor.from_corpus(train, lowercase=..., normalize_digits=...)` holds the word
+   and character vocabularies as `keras.layers.StringLookup` layers: token strings `[B, T]`
+   (`''` = padding) -> `{"token_ids" [B, T], "char_ids" [B, T, C], "lengths" [B]}` in-graph,
+   so an exported model takes raw token strings.
+5. `make_dataset(corpus, preprocessor, tags, ...)` gives `(features, tag_ids [B, T])` batches.
+
+CoNLL format (DESIGN.md): one token per line, columns separated by whitespace (or by
+`separator`), token in `token_column` (default first), tag in `tag_column` (default last),
+a blank line between sentences (runs of blank lines are one break), `-DOCSTART-` lines
+skipped, the last sentence may lack a final blank line.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import os
+import re
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasdl.data.errors import InputError
+from kerasdl.data.text import batch_by_length, bucket_boundaries_for, decode_file, split_lines
+
+SCHEMES = ("IOB1", "IOB2", "BIOES")
+SCHEME_ALIASES = {"BIO": "IOB2", "IOBES": "BIOES", "IOB": "IOB1"}
+DOCSTART = "-DOCSTART-"
+_PREFIXES = {"IOB1": "BI", "IOB2": "BI", "BIOES": "BIES"}
+_TAG = re.compile(r"^([BIES])(?:-(.+))?$", re.DOTALL)
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+@dataclasses.dataclass
+class TaggedCorpus:
+    """Sentences of tokens and tags.
+
+    Attributes:
+        tokens: one list of token strings per sentence.
+        tags: one list of tag strings per sentence, same lengths (`None` if untagged).
+        source: the file path or `tfds:NAME/SPLIT`, for error messages.
+        lines: 1-based line of each sentence's first token (`None` for TFDS); token `j`
+            of sentence `i` is on line `lines[i] + j`.
+    """
+
+    tokens: list[list[str]]
+    tags: list[list[str]] | None
+    source: str
+    lines: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def line_of(self, sentence: int, token: int = 0) -> int | None:
+        return None if self.lines is None else self.lines[sentence] + token
+
+    def where(self, sentence: int, token: int = 0) -> tuple[int | None, str]:
+        """(line, prefix) for an error message: a line for files, a sentence number for TFDS."""
+        if self.lines is None:
+            return None, f"sentence {sentence + 1}, token {token + 1}: "
+        return self.lines[sentence] + token, ""
+
+    @property
+    def num_tokens(self) -> int:
+        return sum(len(s) for s in self.tokens)
+
+    def subset(self, indices: Sequence[int]) -> TaggedCorpus:
+        indices = [int(i) for i in indices]
+        return TaggedCorpus(
+            [self.tokens[i] for i in indices],
+            None if self.tags is None else [self.tags[i] for i in indices],
+            self.source,
+            None if self.lines is None else [self.lines[i] for i in indices],
+        )
+
+
+def read_conll(
+    path: str | os.PathLike,
+    token_column: int = 0,
+    tag_column: int | None = -1,
+    encoding: str = "utf-8",
+    separator: str | None = None,
+) -> TaggedCorpus:
+    """Reads a CoNLL column file.
+
+    Args:
+        path: the file.
+        token_column: column of the token (0-based; negative counts from the end).
+        tag_column: column of the tag (default the last); `None` reads tokens only.
+        encoding: the file's encoding (`--encoding`), e.g. `latin-1` for CoNLL-2002/2003.
+        separator: `None` splits on runs of whitespace; a string (e.g. `"\\t"`) splits on
+            exactly that, so empty fields are caught as errors.
+
+    Every token line must have the same number of columns as the first one. Raises
+    `InputError` with the line for: bytes not valid under `encoding`, a wrong column count,
+    an empty token or tag, and a file without any sentence.
+    """
+    path = os.fspath(path)
+    need = max(_column_need(token_column), _column_need(tag_column))
+    tokens: list[list[str]] = []
+    tags: list[list[str]] = []
+    lines: list[int] = []
+    sentence_tokens: list[str] = []
+    sentence_tags: list[str] = []
+    width = None
+
+    def close_sentence():
+        if sentence_tokens:
+            tokens.append(list(sentence_tokens))
+            tags.append(list(sentence_tags))
+            sentence_tokens.clear()
+            sentence_tags.clear()
+
+    for number, line in enumerate(split_lines(decode_file(path, encoding)), start=1):
+        columns = line.split() if separator is None else line.split(separator)
+        if not line.strip():
+            close_sentence()
+            continue
+        if columns[0].strip() == DOCSTART:
+            close_sentence()  # a document break is also a sentence break
+            continue
+        if width is None:
+            width = len(columns)
+            if width < need:
+                raise InputError(
+                    path,
+                    f"expected at least {need} columns (token_column={token_column}, "
+                    f"tag_column={tag_column}), found {width}",
+                    number,
+                )
+        elif len(columns) != width:
+            raise InputError(
+                path,
+                f"expected {width} columns like the lines before, found {len(columns)}",
+                number,
+            )
+        token = columns[token_column]
+        if separator is not None:
+            token = token.strip()
+        if not token:
+            raise InputError(path, f"empty token in column {token_column}", number)
+        if tag_column is not None:
+            tag = columns[tag_column].strip()
+            if not tag:
+                raise InputError(path, f"empty tag in column {tag_column}", number)
+            sentence_tags.append(tag)
+        if not sentence_tokens:
+            lines.append(number)
+        sentence_tokens.append(token)
+    close_sentence()
+    if not tokens:
+        raise InputError(path, "no sentences (empty file)")
+    return TaggedCorpus(tokens, tags if tag_column is not None else None, path, lines)
+
+
+def _column_need(column: int | None) -> int:
+    if column is None:
+        return 1
+    return column + 1 if column >= 0 else -column
+
+
+# TFDS tagging datasets: (tokens feature, default tag feature, test split).
+TFDS_TAGGING_KEYS: dict[str, tuple[str, str, str]] = {
+    "conll2003": ("tokens", "ner", "test"),
+    "conll2002": ("tokens", "ner", "test"),
+    "wikiann": ("tokens", "tags", "test"),
+}
+
+
+def load_tfds_tagging(
+    name: str,
+    split: str = "train",
+    data_dir: str | None = None,
+    tag_key: str | None = None,
+    tokens_key: str = "tokens",
+    download: bool = True,
+) -> TaggedCorpus:
+    """A TFDS sequence-labeling split (conll2003, conll2002/es, wikiann/en, ...) as a corpus.
+
+    Tags are the `ClassLabel` names (`tag_key`, default `ner` or `tags`; `pos` or `chunks`
+    for conll2003's other tasks). Raises `InputError` when tokens and tags differ in length.
+    """
+    import tensorflow_datasets as tfds
+
+    source = f"tfds:{name}/{split}"
+    base = name.split("/")[0].split(":")[0]
+    if tag_key is None:
+        tag_key = TFDS_TAGGING_KEYS.get(base, ("tokens", "tags", "test"))[1]
+    try:
+        dataset, info = tfds.load(
+            name, split=split, data_dir=data_dir, with_info=True, download=download
+        )
+    except Exception as error:  # TFDS raises many types for unknown names, splits, no network
+        raise InputError(source, f"cannot load ({type(error).__name__}: {error})") from None
+    features = info.features
+    for key in (tokens_key, tag_key):
+        if key not in features:
+            raise InputError(source, f"no feature {key!r}; features are {sorted(features)}")
+    names = getattr(getattr(features[tag_key], "feature", None), "names", None)
+    tokens, tags = [], []
+    for number, example in enumerate(tfds.as_numpy(dataset), start=1):
+        words = [t.decode("utf-8", errors="replace") for t in example[tokens_key]]
+        labels = [names[int(i)] if names else str(i) for i in example[tag_key]]
+        if len(words) != len(labels):
+            raise InputError(
+                source, f"sentence {number} has {len(words)} tokens but {len(labels)} tags"
+            )
+        if any(not w.strip() for w in words):
+            raise InputError(source, f"sentence {number} has an empty token")
+        if words:
+            tokens.append(words)
+            tags.append(labels)
+    if not tokens:
+        raise InputError(source, "no sentences")
+    return TaggedCorpus(tokens, tags, source, None)
+
+
+# --------------------------------------------------------------------------- tag schemes
+
+
+def normalize_scheme(scheme: str) -> str:
+    """`IOB1`, `IOB2` or `BIOES` from any case or alias (`BIO` = IOB2, `IOBES` = BIOES)."""
+    upper = scheme.upper()
+    upper = SCHEME_ALIASES.get(upper, upper)
+    if upper not in SCHEMES:
+        raise ValueError(f"unknown tag scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
+    return upper
+
+
+def split_tag(tag: str) -> tuple[str, str]:
+    """`"B-NP"` -> `("B", "NP")`, `"O"` -> `("O", "")`, `"I"` -> `("I", "")`.
+
+    Raises `ValueError` for anything else (e.g. a POS tag such as `NN`).
+    """
+    if tag == "O":
+        return "O", ""
+    match = _TAG.match(tag)
+    if not match:
+        raise ValueError(f"tag {tag!r} is neither O nor PREFIX-TYPE")
+    return match.group(1), match.group(2) or ""
+
+
+def _join(prefix: str, chunk_type: str) -> str:
+    return f"{prefix}-{chunk_type}" if chunk_type else prefix
+
+
+class TagSchemeError(ValueError):
+    """A tag sequence that breaks a scheme's rules; `index` is the offending position."""
+
+    def __init__(self, index: int, message: str):
+        self.index = index
+        super().__init__(message)
+
+
+def spans(tags: Sequence[str], scheme: str, strict: bool = True) -> list[tuple[str, int, int]]:
+    """The chunks of a tag sequence as `(type, start, end)` with `end` exclusive.
+
+    IOB1 (Ramshaw & Marcus 1995): chunks are runs of `I-X`; `B-X` starts a chunk only right
+    after a chunk of the same type. IOB2: every chunk starts with `B-X`. BIOES: `B-X I-X*
+    E-X` or a single `S-X`.
+
+    With `strict`, a sequence that breaks the scheme raises `TagSchemeError`; without it
+    the sequence is repaired the way conlleval reads predictions (an `I-X` after `O` or
+    after another type starts a chunk; in BIOES a chunk ends at `E`, `S`, `O` or a change
+    of type), so model output always decodes.
+    """
+    scheme = normalize_scheme(scheme)
+    allowed = _PREFIXES[scheme]
+    result: list[tuple[str, int, int]] = []
+    open_type: str | None = None  # type of the chunk being read, None outside chunks
+    start = 0
+    previous = "O"
+
+    def fail(i: int, why: str):
+        if strict:
+            raise TagSchemeError(i, f"{tags[i]!r} after {previous!r}: {why}")
+
+    for i, tag in enumerate(tags):
+        try:
+            prefix, chunk_type = split_tag(tag)
+        except ValueError as error:
+            raise TagSchemeError(i, f"{error} (scheme {scheme})") from None
+        if prefix != "O" and prefix not in allowed:
+            raise TagSchemeError(i, f"tag {tag!r}: prefix {prefix}- is not used in {scheme}")
+        continues = open_type is not None and open_type == chunk_type
+        if scheme == "BIOES":
+            if prefix in ("B", "S", "O") and open_type is not None:
+                fail(i, "the chunk before was not closed by E-")
+            elif prefix in ("I", "E") and not continues:
+                fail(i, f"BIOES needs B-{chunk_type} before {prefix}-{chunk_type}")
+            begins = prefix in ("B", "S") or (prefix in ("I", "E") and not continues)
+        else:
+            if scheme == "IOB2" and prefix == "I" and not continues:
+                fail(i, f"IOB2 chunks start with B-{chunk_type}")
+            if scheme == "IOB1" and prefix == "B" and not continues:
+                fail(i, "IOB1 uses B- only right after a chunk of the same type")
+            begins = prefix == "B" or (prefix == "I" and not continues)
+        if open_type is not None and (prefix == "O" or begins):
+            result.append((open_type, start, i))
+            open_type = None
+        if begins:
+            open_type, start = chunk_type, i
+        if scheme == "BIOES" and prefix in ("E", "S"):
+            result.append((chunk_type, start, i + 1))
+            open_type = None
+        previous = tag
+    if open_type is not None:
+        if scheme == "BIOES" and strict:
+            raise TagSchemeError(
+                len(tags) - 1,
+                f"the sentence ends inside a chunk ({tags[-1]!r}): BIOES ends with E-",
+            )
+        result.append((open_type, start, len(tags)))
+    return result
+
+
+def render_spans(spans_: Sequence[tuple[str, int, int]], length: int, scheme: str) -> list[str]:
+    """Tags of `length` tokens with the chunks `spans_` in `scheme` (inverse of `spans`)."""
+    scheme = normalize_scheme(scheme)
+    tags = ["O"] * length
+    previous_end, previous_type = -1, None
+    for chunk_type, start, end in sorted(spans_, key=lambda s: s[1]):
+        if scheme == "IOB2":
+            tags[start] = _join("B", chunk_type)
+            for i in range(start + 1, end):
+                tags[i] = _join("I", chunk_type)
+        elif scheme == "IOB1":
+            adjacent = previous_end == start and previous_type == chunk_type
+            for i in range(start, end):
+                tags[i] = _join("I", chunk_type)
+            if adjacent:
+                tags[start] = _join("B", chunk_type)
+        else:
+            if end - start == 1:
+                tags[start] = _join("S", chunk_type)
+            else:
+                tags[start] = _join("B", chunk_type)
+                for i in range(start + 1, end - 1):
+                    tags[i] = _join("I", chunk_type)
+                tags[end - 1] = _join("E", chunk_type)
+        previous_end, previous_type = end, chunk_type
+    return tags
+
+
+def convert_tags(tags: Sequence[str], source: str, target: str, strict: bool = True) -> list[str]:
+    """One sentence's tags from scheme `source` to `target` (via `spans`)."""
+    return render_spans(spans(tags, source, strict), len(tags), target)
+
+
+def check_scheme(corpus: TaggedCorpus, scheme: str) -> None:
+    """Raises `InputError` at the line of the first tag that breaks `scheme`."""
+    if corpus.tags is None:
+        return
+    for i, sentence in enumerate(corpus.tags):
+        try:
+            spans(sentence, scheme, strict=True)
+        except TagSchemeError as error:
+            line, prefix = corpus.where(i, error.index)
+            raise InputError(
+                corpus.source, f"{prefix}bad tag for {scheme}: {error}", line
+            ) from None
+
+
+def convert_corpus(corpus: TaggedCorpus, source: str, target: str) -> TaggedCorpus:
+    """The corpus with tags rewritten from `source` to `target`; `InputError` on bad tags."""
+    check_scheme(corpus, source)
+    if corpus.tags is None or normalize_scheme(source) == normalize_scheme(target):
+        return corpus
+    tags = [convert_tags(s, source, target) for s in corpus.tags]
+    return dataclasses.replace(corpus, tags=tags)
+
+
+def infer_scheme(tag_sequences: Sequence[Sequence[str]]) -> str | None:
+    """The first of BIOES (if E-/S- tags occur), IOB2, IOB1 that every sequence satisfies;
+    `None` when the tags are no chunk scheme (e.g. POS tags)."""
+    candidates = ["IOB2", "IOB1"]
+    for sentence in tag_sequences:
+        for tag in sentence:
+            if tag[:2] in ("E-", "S-") or tag in ("E", "S"):
+                candidates = ["BIOES"]
+                break
+    for scheme in candidates:
+        try:
+            for sentence in tag_sequences:
+                spans(sentence, scheme, strict=True)
+        except TagSchemeError:
+            continue
+        return scheme
+    return None
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+class TagVocabulary:
+    """Tag strings <-> ids 0..K-1 from training data: `O` first (if present), then sorted.
+
+    With a `scheme`, the set is closed under it: every chunk type seen in training gets
+    all of the scheme's prefixes (IOB2: B-X and I-X; BIOES: B-, I-, E-, S-), since which
+    prefixes of a rare type happen to occur is chance (CoNLL-2000 has B-LST but no I-LST
+    in training and I-LST in test). A type never seen in training stays an error.
+
+    Padded positions of `tag_ids` batches hold 0; use the lengths or the token mask to
+    ignore them. `names[i]` is the tag of id `i` (an exported model gathers from it).
+    """
+
+    def __init__(self, names: Sequence[str]):
+        names = list(names)
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate tags in {names}")
+        self.names = names
+        self._index = {n: i for i, n in enumerate(names)}
+
+    @classmethod
+    def from_corpus(cls, corpus: TaggedCorpus, scheme: str | None = None) -> TagVocabulary:
+        if corpus.tags is None:
+            raise InputError(corpus.source, "no tags to build the tag set from")
+        found = {t for sentence in corpus.tags for t in sentence}
+        if scheme is not None:
+            prefixes = _PREFIXES[normalize_scheme(scheme)]
+            types = {split_tag(t)[1] for t in found if t != "O"}
+            found |= {_join(p, t) for t in types for p in prefixes}
+        return cls((["O"] if "O" in found else []) + sorted(found - {"O"}))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def num_tags(self) -> int:
+        return len(self.names)
+
+    def encode(self, corpus: TaggedCorpus) -> list[np.ndarray]:
+        """Tag ids per sentence (int32); `InputError` at the line of a tag unseen in training."""
+        if corpus.tags is None:
+            raise InputError(corpus.source, "no tags")
+        result = []
+        for i, sentence in enumerate(corpus.tags):
+            ids = np.empty(len(sentence), np.int32)
+            for j, tag in enumerate(sentence):
+                index = self._index.get(tag)
+                if index is None:
+                    line, prefix = corpus.where(i, j)
+                    raise InputError(
+                        corpus.source,
+                        f"{prefix}tag {tag!r} does not occur in the training data",
+                        line,
+                    )
+                ids[j] = index
+            result.append(ids)
+        return result
+
+    def decode(self, ids: Sequence[int] | np.ndarray, length: int | None = None) -> list[str]:
+        ids = np.asarray(ids).reshape(-1)
+        if length is not None:
+            ids = ids[:length]
+        return [self.names[int(i)] for i in ids]
+
+
+def normalize_tokens(tokens, lowercase: bool = False, normalize_digits: bool = False):
+    """Word-vocabulary normalization, in-graph: Unicode lower-casing and/or every Unicode
+    decimal digit -> `0` (Lample et al. 2016). Works on any shape of string tensor."""
+    if lowercase:
+        tokens = tf.strings.lower(tokens, encoding="utf-8")
+    if normalize_digits:
+        tokens = tf.strings.regex_replace(tokens, r"\p{Nd}", "0")
+    return tokens
+
+
+def _count_in_graph(values: list[str], fn) -> collections.Counter:
+    counts: collections.Counter = collections.Counter()
+    for start in range(0, len(values), 65536):
+        chunk = fn(tf.constant(values[start : start + 65536], dtype=tf.string))
+        if isinstance(chunk, tf.RaggedTensor):
+            chunk = chunk.flat_values
+        counts.update(chunk.numpy().tolist())
+    return counts
+
+
+def _vocabulary(counts: collections.Counter, min_count: int, max_size: int | None) -> list[str]:
+    items = sorted(
+        ((t, c) for t, c in counts.items() if c >= min_count and t and t != b"[UNK]"),
+        key=lambda x: (-x[1], x[0]),
+    )
+    if max_size is not None:
+        items = items[:max_size]
+    return [t.decode("utf-8") for t, _ in items]
+
+
+@keras.saving.register_keras_serializable(package="kerasdl")
+class TaggingPreprocessor(keras.layers.Layer):
+    """Token strings -> word ids, character ids and lengths, in-graph (`StringLookup`).
+
+    Input: token strings `[B, T]` with `''` as padding, or a ragged `[B, (T)]` batch.
+    Output: a dict
+      - `token_ids` `[B, T]` int32: 0 padding, 1 OOV (`[UNK]`), 2.. words (most frequent
+        first), looked up after `normalize_tokens` (lowercase / digit options);
+      - `char_ids` `[B, T, C]` int32: the Unicode characters of the *raw* token (case and
+        digits kept, so capitalisation reaches the character model), 0 padding, 1 OOV;
+        `C` is the longest token of the batch, cut to `max_word_length`, padded to at
+        least `min_word_length` (a character CNN needs it >= its filter width);
+      - `lengths` `[B]` int32: tokens per sentence.
+
+    Build it from training data with `from_corpus`; the same layer feeds `make_dataset`
+    and sits inside an exported model whose `serving_default` takes token strings.
+    """
+
+    def __init__(
+        self,
+        words: Sequence[str],
+        chars: Sequence[str] = (),
+        lowercase: bool = False,
+        normalize_digits: bool = False,
+        max_word_length: int | None = None,
+        min_word_length: int = 1,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.words = list(words)
+        self.chars = list(chars)
+        self.lowercase = lowercase
+        self.normalize_digits = normalize_digits
+        self.max_word_length = max_word_length
+        self.min_word_length = max(1, int(min_word_length))
+        self.word_lookup = keras.layers.StringLookup(
+            vocabulary=self.words or None, mask_token="", num_oov_indices=1, name="word_lookup"
+        )
+        self.char_lookup = keras.layers.StringLookup(
+            vocabulary=self.chars or None, mask_token="", num_oov_indices=1, name="char_lookup"
+        )
+        # An empty StringLookup cannot be called; a dummy entry that no string ever
+        # matches after normalization would shift ids, so keep a real but unused one.
+        if not self.words:
+            self.word_lookup.set_vocabulary(["\x00<none>"])
+        if not self.chars:
+            self.char_lookup.set_vocabulary(["\x00<none>"])
+
+    @classmethod
+    def from_corpus(
+        cls,
+        corpus: TaggedCorpus,
+        lowercase: bool = False,
+        normalize_digits: bool = False,
+        min_count: int = 1,
+        max_words: int | None = None,
+        char_min_count: int = 1,
+        extra_words: Sequence[str] = (),
+        max_word_length: int | None = None,
+        min_word_length: int = 1,
+    ) -> TaggingPreprocessor:
+        """Word and character vocabularies from the training corpus.
+
+        Args:
+            min_count: words seen fewer times become OOV (Lample et al. use 1 plus random
+                replacement of singletons, see `make_dataset(singleton_unk_rate=...)`).
+            max_words: keep at most this many words (most frequent).
+            extra_words: words added after normalization regardless of count, e.g. the
+                words of a pretrained embeddings file.
+        """
+        flat = [t for sentence in corpus.tokens for t in sentence]
+        word_counts = _count_in_graph(
+            flat, lambda x: normalize_tokens(x, lowercase, normalize_digits)
+        )
+        words = _vocabulary(word_counts, min_count, max_words)
+        if extra_words:
+            seen = set(words)
+            extra = _count_in_graph(
+                list(extra_words), lambda x: normalize_tokens(x, lowercase, normalize_digits)
+            )
+            words += [w for w in _vocabulary(extra, 1, None) if w not in seen]
+        char_counts = _count_in_graph(flat, lambda x: tf.strings.unicode_split(x, "UTF-8"))
+        chars = _vocabulary(char_counts, char_min_count, None)
+        return cls(
+            words,
+            chars,
+            lowercase=lowercase,
+            normalize_digits=normalize_digits,
+            max_word_length=max_word_length,
+            min_word_length=min_word_length,
+        )
+
+    @property
+    def word_vocabulary_size(self) -> int:
+        """Word ids including padding and OOV (an Embedding's `input_dim`)."""
+        return self.word_lookup.vocabulary_size()
+
+    @property
+    def char_vocabulary_size(self) -> int:
+        return self.char_lookup.vocabulary_size()
+
+    def count_unknown(self, tokens: Sequence[str]) -> int:
+        """How many of `tokens` map to OOV (for logs)."""
+        ids = self.word_lookup(normalize_tokens(tf.constant(list(tokens)), *self._norm))
+        return int(tf.reduce_sum(tf.cast(ids == 1, tf.int32)))
+
+    @property
+    def _norm(self) -> tuple[bool, bool]:
+        return self.lowercase, self.normalize_digits
+
+    def call(self, tokens):
+        if isinstance(tokens, tf.RaggedTensor):
+            tokens = tokens.to_tensor(default_value="")
+        tokens = tf.convert_to_tensor(tokens, dtype=tf.string)
+        present = tf.not_equal(tokens, "")
+        lengths = tf.reduce_sum(tf.cast(present, tf.int32), axis=-1)
+        token_ids = tf.cast(self.word_lookup(normalize_tokens(tokens, *self._norm)), tf.int32)
+        chars = tf.strings.unicode_split(tokens, "UTF-8")  # [B, T, (C)]
+        if self.max_word_length is not None:
+            chars = chars[:, :, : self.max_word_length]
+        char_ids = tf.cast(self.char_lookup(chars), tf.int32)
+        char_ids = char_ids.to_tensor(default_value=0)
+        char_ids = tf.reshape(char_ids, tf.concat([tf.shape(tokens), [-1]], 0))
+        short = tf.maximum(self.min_word_length - tf.shape(char_ids)[2], 0)
+        char_ids = tf.pad(char_ids, [[0, 0], [0, 0], [0, short]])
+        return {"token_ids": token_ids, "char_ids": char_ids, "lengths": lengths}
+
+    def compute_output_spec(self, tokens):
+        batch, steps = tokens.shape[0], tokens.shape[1]
+        return {
+            "token_ids": keras.KerasTensor((batch, steps), dtype="int32"),
+            "char_ids": keras.KerasTensor((batch, steps, None), dtype="int32"),
+            "lengths": keras.KerasTensor((batch,), dtype="int32"),
+        }
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "words": list(self.words),
+                "chars": list(self.chars),
+                "lowercase": self.lowercase,
+                "normalize_digits": self.normalize_digits,
+                "max_word_length": self.max_word_length,
+                "min_word_length": self.min_word_length,
+            }
+        )
+        return config
+
+
+# --------------------------------------------------------------------------- tf.data
+
+
+def _string_rows(sentences: Sequence[Sequence[str]]) -> tf.data.Dataset:
+    lengths = np.array([len(s) for s in sentences], np.int64)
+    flat = tf.constant([t for s in sentences for t in s], dtype=tf.string)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    bounds = tf.data.Dataset.from_tensor_slices((starts, lengths))
+    return bounds.map(lambda start, length: flat[start : start + length])
+
+
+def make_dataset(
+    corpus: TaggedCorpus,
+    preprocessor: TaggingPreprocessor,
+    tags: TagVocabulary | None = None,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: int | None = None,
+    bucket_boundaries: Sequence[int] | str | None = None,
+    include_tokens: bool = False,
+    singleton_unk_rate: float = 0.0,
+    singletons: Sequence[str] = (),
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Batches of `(features, tag_ids [B, T] int32)`, or `features` alone if `tags` is None.
+
+    `features` is the dict of `TaggingPreprocessor` (`token_ids` [B, T], `char_ids`
+    [B, T, C], `lengths` [B]) plus `tokens` [B, T] strings when `include_tokens`. Padded
+    tag positions hold 0. `InputError` (file:line) if a tag is not in `tags`.
+
+    Args:
+        shuffle: reshuffle each epoch, seeded by `seed` (training only).
+        bucket_boundaries: `None` keeps corpus order; a list of lengths or `"auto"` groups
+            sentences of similar length (training only: it reorders).
+        singleton_unk_rate, singletons: replace each occurrence of a word in `singletons`
+            (raw token strings, e.g. `singleton_words(train)`) by OOV with this probability,
+            so the model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
+    """
+    dataset = _string_rows(corpus.tokens)
+    if tags is not None:
+        tag_rows = tags.encode(corpus)
+        lengths = np.array([len(r) for r in tag_rows], np.int64)
+        flat_tags = tf.constant(np.concatenate(tag_rows) if tag_rows else np.zeros([0], np.int32))
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        tag_dataset = tf.data.Dataset.from_tensor_slices((starts, lengths)).map(
+            lambda start, length: flat_tags[start : start + length]
+        )
+        dataset = tf.data.Dataset.zip(dataset, tag_dataset)
+    if shuffle:
+        dataset = dataset.shuffle(max(1, len(corpus)), seed=seed, reshuffle_each_iteration=True)
+    if bucket_boundaries == "auto":
+        bucket_boundaries = bucket_boundaries_for([len(s) for s in corpus.tokens])
+    elif isinstance(bucket_boundaries, str):
+        raise ValueError(f"bucket_boundaries must be a list, 'auto' or None: {bucket_boundaries}")
+
+    def length_fn(tokens, *_):
+        return tf.shape(tokens)[0]
+
+    dataset = batch_by_length(
+        dataset, length_fn, batch_size, bucket_boundaries, drop_remainder=drop_remainder
+    )
+    rare = None
+    if singleton_unk_rate > 0 and singletons:
+        rare = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(list(singletons), tf.string), tf.ones([len(singletons)], tf.int32)
+            ),
+            default_value=0,
+        )
+    rate = float(singleton_unk_rate)
+    generator = tf.random.Generator.from_seed(seed or 0) if rare is not None else None
+
+    def features_of(tokens, *rest):
+        features = preprocessor(tokens)
+        if rare is not None:
+            drop = (rare.lookup(tokens) > 0) & (generator.uniform(tf.shape(tokens)) < rate)
+            features["token_ids"] = tf.where(drop, 1, features["token_ids"])
+        if include_tokens:
+            features["tokens"] = tokens
+        return (features, *rest) if rest else features
+
+    # A stateful generator needs a sequential map; lookups alone can run in parallel.
+    parallel = None if rare is not None else tf.data.AUTOTUNE
+    return dataset.map(features_of, num_parallel_calls=parallel).prefetch(tf.data.AUTOTUNE)
+
+
+def singleton_words(corpus: TaggedCorpus) -> list[str]:
+    """Raw tokens that occur exactly once in `corpus` (for `singleton_unk_rate`)."""
+    counts = collections.Counter(t for sentence in corpus.tokens for t in sentence)
+    return sorted(t for t, c in counts.items() if c == 1)
+
+
+# --------------------------------------------------------------------------- splits
+
+
+@dataclasses.dataclass
+class TaggingData:
+    """Train/valid/test corpora (tags already in `scheme`) plus the tag set from training."""
+
+    train: TaggedCorpus
+    test: TaggedCorpus | None
+    tags: TagVocabulary
+    scheme: str | None
+    valid: TaggedCorpus | None = None
+
+
+def load_tagging(
+    dataset: str | None = None,
+    train_file: str | None = None,
+    valid_file: str | None = None,
+    test_file: str | None = None,
+    token_column: int = 0,
+    tag_column: int = -1,
+    encoding: str = "utf-8",
+    tag_scheme: str | None = "auto",
+    train_scheme: str | None = None,
+    tag_key: str | None = None,
+    data_dir: str | None = None,
+    download: bool = True,
+) -> TaggingData:
+    """The data of a sequence-labeling run: CoNLL files or a TFDS name.
+
+    Args:
+        tag_scheme: scheme of the input tags (`--tag_scheme`): IOB1, IOB2, BIOES, `"auto"`
+            (`infer_scheme` on the training tags) or `None` for tags without a chunk scheme
+            (POS). Every split is validated against it (file:line of a bad tag).
+        train_scheme: rewrite all splits to this scheme for training (e.g. BIOES);
+            `None` keeps the input scheme. Convert predictions back with
+            `convert_tags(predicted, data.scheme, output_scheme, strict=False)`.
+
+    Test and validation tags must occur in training (`InputError` at the line otherwise).
+    """
+    if dataset and train_file:
+        raise InputError(None, "give either --dataset or --train_file, not both")
+    if dataset:
+        base = dataset.split("/")[0].split(":")[0]
+        test_split = TFDS_TAGGING_KEYS.get(base, ("", "", "test"))[2]
+        train = load_tfds_tagging(dataset, "train", data_dir, tag_key, download=download)
+        test = load_tfds_tagging(dataset, test_split, data_dir, tag_key, download=download)
+        valid = None
+    elif train_file:
+        args = (token_column, tag_column, encoding)
+        train = read_conll(train_file, *args)
+        test = read_conll(test_file, *args) if test_file else None
+        valid = read_conll(valid_file, *args) if valid_file else None
+    else:
+        raise InputError(None, "no data: give --dataset or --train_file")
+    if tag_scheme == "auto":
+        tag_scheme = infer_scheme(train.tags)
+    if tag_scheme is not None:
+        tag_scheme = normalize_scheme(tag_scheme)
+        target = normalize_scheme(train_scheme) if train_scheme else tag_scheme
+        train, valid, test = (
+            None if c is None else convert_corpus(c, tag_scheme, target)
+            for c in (train, valid, test)
+        )
+        tag_scheme = target
+    elif train_scheme:
+        raise InputError(train.source, "train_scheme needs a tag scheme for the input tags")
+    vocabulary = TagVocabulary.from_corpus(train, tag_scheme)
+    for split in (valid, test):
+        if split is not None:
+            vocabulary.encode(split)
+    return TaggingData(train, test, vocabulary, tag_scheme, valid)
