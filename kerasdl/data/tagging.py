@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -242,6 +243,7 @@ def normalize_scheme(scheme: str) -> str:
     return upper
 
 
+@functools.lru_cache(maxsize=65536)
 def split_tag(tag: str) -> tuple[str, str]:
     """`"B-NP"` -> `("B", "NP")`, `"O"` -> `("O", "")`, `"I"` -> `("I", "")`.
 
@@ -548,6 +550,10 @@ class TaggingPreprocessor(keras.layers.Layer):
             self.word_lookup.set_vocabulary(["\x00<none>"])
         if not self.chars:
             self.char_lookup.set_vocabulary(["\x00<none>"])
+
+    def build(self, input_shape=None):
+        # The lookup tables are made in __init__ from the vocabulary; nothing to build.
+        self.built = True
 
     @classmethod
     def from_corpus(

@@ -489,6 +489,10 @@ class TextPreprocessor(keras.layers.Layer):
         if not self.vocabulary:
             self.vectorizer.set_vocabulary(["[UNK]"])  # no tokens: everything is OOV
 
+    def build(self, input_shape=None):
+        # The lookup tables are made in __init__ from the vocabulary; nothing to build.
+        self.built = True
+
     @classmethod
     def from_texts(
         cls,
