@@ -137,7 +137,9 @@ def read_conll(
             continue
         if width is None:
             width = len(columns)
-            if width < need:
+            same = tag_column is not None and token_column % width == tag_column % width
+            if width < need or same:
+                need = max(need, 2)
                 raise InputError(
                     path,
                     f"expected at least {need} columns (token_column={token_column}, "
