@@ -1,7 +1,17 @@
 """Lookahead: a wrapper that gives any optimizer slow weights."""
 
+import contextlib
+
 import keras
 from keras import ops
+
+
+def _eager_scope():
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.init_scope()
+    return contextlib.nullcontext()
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
@@ -51,8 +61,11 @@ class Lookahead(keras.optimizers.Optimizer):
         self.inner_optimizer.build(var_list)
         super().build(var_list)
         self._slow_variables = self.add_optimizer_variables(var_list, "slow")
-        for slow, variable in zip(self._slow_variables, var_list, strict=True):
-            slow.assign(variable)
+        with _eager_scope():
+            # Without a strategy Keras builds while tracing the train function:
+            # the copy must run once, now, not inside that graph.
+            for slow, variable in zip(self._slow_variables, var_list, strict=True):
+                slow.assign(ops.convert_to_tensor(variable))
 
     @property
     def variables(self):
