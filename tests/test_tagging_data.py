@@ -76,6 +76,13 @@ def test_train_scheme_option(shared_data):
         data.scheme == "BIOES" and len(data.tags) == 1 + 4 * 10
     )  # test.txt has 10 of the 11 types
     assert {t[0] for t in data.tags.names} == {"O", "B", "I", "E", "S"}
+    iob2 = data.tags.names_in("BIOES", "IOB2")
+    for sentence in data.train.tags[:50]:
+        ids = [data.tags.names.index(t) for t in sentence]
+        assert [iob2[i] for i in ids] == tagging.convert_tags(sentence, "BIOES", "IOB2")
+    with pytest.raises(ValueError, match="neighbouring"):
+        data.tags.names_in("IOB2", "BIOES")
+    assert data.tags.decode_batch([[1, 2, 0], [0, 0, 0]], [2, 0]) == [data.tags.names[1:3], []]
 
 
 def test_batches(conll2000, preprocessor):
@@ -111,7 +118,7 @@ def test_bucketed_training_batches(conll2000, preprocessor):
         bucket_boundaries="auto",
         include_tokens=True,
         singleton_unk_rate=1.0,
-        singletons=tagging.singleton_words(train),
+        singletons=tagging.singleton_words(train, preprocessor),
     )
     plain_padding = 0
     for features, _ in tagging.make_dataset(train, preprocessor, conll2000.tags, 32):
@@ -126,7 +133,7 @@ def test_bucketed_training_batches(conll2000, preprocessor):
     assert tokens_seen == train.num_tokens
     assert padding < 0.3 * plain_padding  # buckets keep padding small
     # with rate 1 every singleton becomes OOV (min_count=1, so none were OOV before)
-    assert unknown >= len(tagging.singleton_words(train))
+    assert unknown >= len(tagging.singleton_words(train, preprocessor))
 
 
 # --------------------------------------------------------------------------- reader

@@ -209,7 +209,8 @@ def load_tfds_tagging(
             name, split=split, data_dir=data_dir, with_info=True, download=download
         )
     except Exception as error:  # TFDS raises many types for unknown names, splits, no network
-        raise InputError(source, f"cannot load ({type(error).__name__}: {error})") from None
+        first_line = str(error).strip().split("\n")[0][:300]
+        raise InputError(source, f"cannot load ({type(error).__name__}: {first_line})") from None
     features = info.features
     for key in (tokens_key, tag_key):
         if key not in features:
@@ -474,6 +475,33 @@ class TagVocabulary:
             ids = ids[:length]
         return [self.names[int(i)] for i in ids]
 
+    def decode_batch(self, ids, lengths) -> list[list[str]]:
+        """Tag strings of a batch: `ids` `[B, T]`, each row cut to `lengths` `[B]`."""
+        ids, lengths = np.asarray(ids), np.asarray(lengths).reshape(-1)
+        return [self.decode(row, int(n)) for row, n in zip(ids, lengths, strict=True)]
+
+    def names_in(self, source: str, target: str) -> list[str]:
+        """`names` rewritten tag by tag from scheme `source` to `target`, for an exported
+        model that returns `tf.gather(names_in(...), tag_ids)`.
+
+        Only mappings where each tag alone decides are possible: the identity, and
+        BIOES -> IOB2 (E- becomes I-, S- becomes B-; exact for valid BIOES output, as
+        Viterbi decoding under a trained CRF gives). Others need `convert_tags` on whole
+        sentences, so they raise `ValueError`.
+        """
+        source, target = normalize_scheme(source), normalize_scheme(target)
+        if source == target:
+            return list(self.names)
+        if (source, target) != ("BIOES", "IOB2"):
+            raise ValueError(f"{source} -> {target} depends on neighbouring tags; use convert_tags")
+        names = []
+        for tag in self.names:
+            prefix, chunk_type = split_tag(tag)
+            names.append(
+                _join({"E": "I", "S": "B"}.get(prefix, prefix), chunk_type) if tag != "O" else tag
+            )
+        return names
+
 
 def normalize_tokens(tokens, lowercase: bool = False, normalize_digits: bool = False):
     """Word-vocabulary normalization, in-graph: Unicode lower-casing and/or every Unicode
@@ -694,8 +722,9 @@ def make_dataset(
         bucket_boundaries: `None` keeps corpus order; a list of lengths or `"auto"` groups
             sentences of similar length (training only: it reorders).
         singleton_unk_rate, singletons: replace each occurrence of a word in `singletons`
-            (raw token strings, e.g. `singleton_words(train)`) by OOV with this probability,
-            so the model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
+            (vocabulary words, i.e. after lower-casing/digit normalisation, as given by
+            `singleton_words(train, preprocessor)`) by OOV with this probability, so the
+            model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
     """
     dataset = _string_rows(corpus.tokens)
     if tags is not None:
@@ -721,20 +750,20 @@ def make_dataset(
         dataset, length_fn, batch_size, bucket_boundaries, drop_remainder=drop_remainder
     )
     rare = None
-    if singleton_unk_rate > 0 and singletons:
-        rare = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(
-                tf.constant(list(singletons), tf.string), tf.ones([len(singletons)], tf.int32)
-            ),
-            default_value=0,
-        )
+    if singleton_unk_rate > 0 and len(singletons):
+        rare_ids = preprocessor.word_lookup(tf.constant(list(singletons), tf.string)).numpy()
+        is_rare = np.zeros(preprocessor.word_vocabulary_size, bool)
+        is_rare[rare_ids] = True
+        is_rare[:2] = False  # padding and OOV stay what they are
+        rare = tf.constant(is_rare)
     rate = float(singleton_unk_rate)
     generator = tf.random.Generator.from_seed(seed or 0) if rare is not None else None
 
     def features_of(tokens, *rest):
         features = preprocessor(tokens)
         if rare is not None:
-            drop = (rare.lookup(tokens) > 0) & (generator.uniform(tf.shape(tokens)) < rate)
+            token_ids = features["token_ids"]
+            drop = tf.gather(rare, token_ids) & (generator.uniform(tf.shape(token_ids)) < rate)
             features["token_ids"] = tf.where(drop, 1, features["token_ids"])
         if include_tokens:
             features["tokens"] = tokens
@@ -745,10 +774,12 @@ def make_dataset(
     return dataset.map(features_of, num_parallel_calls=parallel).prefetch(tf.data.AUTOTUNE)
 
 
-def singleton_words(corpus: TaggedCorpus) -> list[str]:
-    """Raw tokens that occur exactly once in `corpus` (for `singleton_unk_rate`)."""
-    counts = collections.Counter(t for sentence in corpus.tokens for t in sentence)
-    return sorted(t for t, c in counts.items() if c == 1)
+def singleton_words(corpus: TaggedCorpus, preprocessor: TaggingPreprocessor) -> list[str]:
+    """Vocabulary words (normalised as `preprocessor` does) that occur once in `corpus`,
+    for `make_dataset(singleton_unk_rate=...)`."""
+    flat = [t for sentence in corpus.tokens for t in sentence]
+    counts = _count_in_graph(flat, lambda x: normalize_tokens(x, *preprocessor._norm))
+    return sorted(t.decode("utf-8") for t, c in counts.items() if c == 1)
 
 
 # --------------------------------------------------------------------------- splits

@@ -282,7 +282,8 @@ def load_tfds_text(
             name, split=split, data_dir=data_dir, with_info=True, download=download
         )
     except Exception as error:  # TFDS raises many types for unknown names, splits, no network
-        raise InputError(source, f"cannot load ({type(error).__name__}: {error})") from None
+        first_line = str(error).strip().split("\n")[0][:300]
+        raise InputError(source, f"cannot load ({type(error).__name__}: {first_line})") from None
     features = info.features
     if text_keys is None or label_key is None:
         found_text, found_label = _tfds_keys(name, features)
