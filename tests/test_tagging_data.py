@@ -414,9 +414,32 @@ def test_tfds_conll2003_through_mock_data():
 
 _PIECES = [b"The", b"B-NP", b"I-NP", b"O", b"E-X", b"-DOCSTART-", b" ", b"\t", b"\n", b"\n\n"]
 _PIECES += [b"\r\n", b"\xff", b"\xc3\xa9", b"\x00", b"\x0b", b"\xe2\x80\xa8", b"NN"]
+_GOOD = [b"The DT B-NP", b"cat NN I-NP", b"sat VBD B-VP", b". . O", b"", b"-DOCSTART- -X- O"]
+_FIELDS = [b"The", b"B-NP", b"I-NP", b"O", b"E-X", b"S-X", b"NN", b"-DOCSTART-", b"caf\xc3\xa9"]
+_FIELDS += [b"", b" ", b"\xff", b"B-VP", b"I-VP"]
+
+
+@st.composite
+def _files(draw):
+    """Arbitrary bytes, mostly near the format: good lines mixed with lines of 0-3 random
+    fields joined by a space or tab, sometimes with a random byte string spliced in."""
+    separator = draw(st.sampled_from([b" ", b"\t"]))
+    odd = st.lists(st.sampled_from(_FIELDS), max_size=3).map(separator.join)
+    line = st.one_of(st.sampled_from(_GOOD), st.sampled_from(_GOOD), odd)
+    data = draw(st.lists(line, max_size=10).map(b"\n".join))
+    if draw(st.booleans()):
+        data += b"\n"
+    if draw(st.integers(0, 3)) == 0:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(max_size=8)) + data[at:]
+    return data
+
+
 _BYTES = st.one_of(
     st.binary(max_size=200),
     st.lists(st.sampled_from(_PIECES), max_size=40).map(b"".join),
+    _files(),
+    _files(),
 )
 
 

@@ -299,9 +299,31 @@ def test_tfds_text_is_used_verbatim():
 
 _PIECES = [b"pos", b"neg", b"\t", b"\n", b"\r\n", b" ", b",", b'"', b"a b", b"\xff", b"\xc3\xa9"]
 _PIECES += [b"\x00", b"\xef\xbb\xbf", b"\xe2\x80\xa8", b"label", b"text", b"\x0c"]
+_GOOD = [b"pos\ta fine film", b"neg\tdull , flat", b"label,text", b'pos,"a, b"', b"neg,caf\xc3\xa9"]
+_FIELDS = [b"pos", b"neg", b"a fine film", b"caf\xc3\xa9", b"", b" ", b'"q"', b'"a,\nb"', b"\xff"]
+
+
+@st.composite
+def _files(draw):
+    """Arbitrary bytes, mostly near the format: good lines mixed with lines of random
+    fields joined by a tab or comma, sometimes with a random byte string spliced in."""
+    separator = draw(st.sampled_from([b"\t", b","]))
+    odd = st.lists(st.sampled_from(_FIELDS), max_size=4).map(separator.join)
+    line = st.one_of(st.sampled_from(_GOOD), st.sampled_from(_GOOD), odd)
+    data = draw(st.lists(line, max_size=8).map(b"\n".join))
+    if draw(st.booleans()):
+        data += b"\n"
+    if draw(st.integers(0, 3)) == 0:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(max_size=8)) + data[at:]
+    return data
+
+
 _BYTES = st.one_of(
     st.binary(max_size=200),
     st.lists(st.sampled_from(_PIECES), max_size=40).map(b"".join),
+    _files(),
+    _files(),
 )
 
 
