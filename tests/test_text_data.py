@@ -254,6 +254,15 @@ def test_kfold_partitions_and_stratifies(mr):
         next(text.kfold(mr.test, folds=1))
 
 
+def test_holdout(mr):
+    train, valid = text.holdout(mr.train, 0.1, seed=0)
+    assert (len(train), len(valid)) == (8636, 960)
+    assert sorted(train.lines + valid.lines) == mr.train.lines
+    share = np.mean([label == "pos" for label in valid.labels])
+    assert abs(share - np.mean([label == "pos" for label in mr.train.labels])) < 0.01
+    assert text.holdout(mr.train, 0.1, seed=0)[1].texts == valid.texts
+
+
 # --------------------------------------------------------------------------- TFDS
 
 

@@ -749,6 +749,28 @@ def kfold(
         yield examples.subset(train_index), examples.subset(test_index)
 
 
+def holdout(
+    examples: TextExamples, fraction: float = 0.1, seed: int = 0, stratified: bool = True
+) -> tuple[TextExamples, TextExamples]:
+    """`(train, valid)`: a seeded, label-stratified `fraction` of `examples` held out for
+    validation (early stopping) when there is no `--valid_file`."""
+    from sklearn.model_selection import train_test_split
+
+    count = len(examples)
+    size = int(round(count * fraction))
+    if not 0 < size < count:
+        raise InputError(examples.source, f"cannot hold out {fraction} of {count} examples")
+    labels = examples.labels
+    counts = collections.Counter(labels or [])
+    stratify = labels if stratified and labels and min(counts.values()) >= 2 else None
+    if stratify is not None and size < len(counts):
+        stratify = None  # too few held-out examples to hold one of every label
+    train_index, valid_index = train_test_split(
+        np.arange(count), test_size=size, random_state=seed, stratify=stratify
+    )
+    return examples.subset(np.sort(train_index)), examples.subset(np.sort(valid_index))
+
+
 def describe(examples: TextExamples) -> str:
     """One line: count, label counts, mean tokens (whitespace), for logs."""
     counts = collections.Counter(examples.labels or [])
