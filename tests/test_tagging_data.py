@@ -136,6 +136,23 @@ def test_bucketed_training_batches(conll2000, preprocessor):
     assert unknown >= len(tagging.singleton_words(train, preprocessor))
 
 
+def test_batches_fit_a_keras_model_by_input_name(conll2000, preprocessor):
+    """The feature dict feeds a functional model whose Inputs carry the same names."""
+    token_ids = keras.Input((None,), dtype="int32", name="token_ids")
+    char_ids = keras.Input((None, None), dtype="int32", name="char_ids")
+    lengths = keras.Input((), dtype="int32", name="lengths")
+    words = keras.layers.Embedding(preprocessor.word_vocabulary_size, 8, mask_zero=True)(token_ids)
+    chars = keras.layers.Embedding(preprocessor.char_vocabulary_size, 4)(char_ids)
+    features = keras.layers.Concatenate()([words, keras.ops.max(chars, axis=2)])
+    logits = keras.layers.Dense(len(conll2000.tags))(features)
+    model = keras.Model({"token_ids": token_ids, "char_ids": char_ids, "lengths": lengths}, logits)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    train = conll2000.train.subset(range(256))
+    dataset = tagging.make_dataset(train, preprocessor, conll2000.tags, 64, shuffle=True, seed=0)
+    history = model.fit(dataset, epochs=2, shuffle=False, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
 # --------------------------------------------------------------------------- reader
 
 
