@@ -465,14 +465,15 @@ _BYTES = st.one_of(
     data=_BYTES,
     separator=st.sampled_from([None, "\t"]),
     scheme=st.sampled_from([None, "auto", "IOB1", "IOB2", "BIOES"]),
+    encoding=st.sampled_from(["utf-8", "latin-1", "utf-16"]),
 )
-def test_reader_parses_or_raises_input_error_on_arbitrary_bytes(data, separator, scheme):
+def test_reader_parses_or_raises_input_error_on_arbitrary_bytes(data, separator, scheme, encoding):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "data.txt")
         with open(path, "wb") as f:
             f.write(data)
         try:
-            corpus = tagging.read_conll(path, separator=separator)
+            corpus = tagging.read_conll(path, separator=separator, encoding=encoding)
             if scheme == "auto":
                 scheme = tagging.infer_scheme(corpus.tags)
             if scheme is not None:

@@ -337,14 +337,18 @@ _BYTES = st.one_of(
 
 
 @hypothesis.settings(max_examples=150, deadline=None)
-@hypothesis.given(data=_BYTES, suffix=st.sampled_from([".tsv", ".csv"]))
-def test_readers_parse_or_raise_input_error_on_arbitrary_bytes(data, suffix):
+@hypothesis.given(
+    data=_BYTES,
+    suffix=st.sampled_from([".tsv", ".csv"]),
+    encoding=st.sampled_from(["utf-8", "latin-1", "utf-16"]),
+)
+def test_readers_parse_or_raise_input_error_on_arbitrary_bytes(data, suffix, encoding):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "data" + suffix)
         with open(path, "wb") as f:
             f.write(data)
         try:
-            examples = text.read_text_file(path)
+            examples = text.read_text_file(path, encoding=encoding)
         except InputError as error:
             assert str(error).startswith(path)
             assert error.line is None or 1 <= error.line <= data.count(b"\n") + 1

@@ -97,7 +97,8 @@ def decode_file(path: str | os.PathLike, encoding: str = "utf-8") -> str:
     except LookupError:
         raise InputError(path, f"unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        # Decode the good prefix to count lines, so multi-byte encodings (UTF-16) count right.
+        line = data[: error.start].decode(encoding, errors="replace").count("\n") + 1
         raise InputError(
             path,
             f"byte {data[error.start : error.start + 1]!r} at offset {error.start} is not valid "
