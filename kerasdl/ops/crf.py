@@ -75,20 +75,29 @@ def _prepare(inputs, sequence_lengths, transition_params):
     return inputs, sequence_lengths, transition_params
 
 
-def _scan_steps(step, init, xs, length):
-    """Runs `carry = step(carry, x)` over the leading axis of every tensor in `xs`.
+def _scan_steps(step, init, xs, length, reverse=False):
+    """`carry, y = step(carry, x)` over the leading (time) axis of `xs` (a tensor or list).
 
-    Returns the final carry and the stacked per-step outputs (`step` returns `(carry, y)`).
+    Returns the final carry and the per-step outputs `y` stacked on a new leading axis (in
+    time order also when `reverse`). Unrolled at trace time when `length` is static and at
+    most `UNROLL_LIMIT`, else `keras.ops.scan`.
     """
-    if length is not None and length <= UNROLL_LIMIT:
-        carry, ys = init, []
-        slices = [ops.unstack(x, num=length, axis=0) for x in xs]
-        for t in range(length):
-            carry, y = step(carry, [s[t] for s in slices])
-            ys.append(y)
+    is_list = isinstance(xs, list)
+    if length is None or length > UNROLL_LIMIT:
+        carry, ys = ops.scan(
+            lambda c, x: step(c, list(x) if is_list else x),
+            init,
+            tuple(xs) if is_list else xs,
+            reverse=reverse,
+        )
         return carry, ys
-    carry, ys = ops.scan(lambda c, x: step(c, list(x)), init, tuple(xs))
-    return carry, ys
+    slices = [ops.unstack(x, num=length, axis=0) for x in (xs if is_list else [xs])]
+    carry, ys = init, [None] * length
+    for t in reversed(range(length)) if reverse else range(length):
+        carry, ys[t] = step(carry, [s[t] for s in slices] if is_list else slices[0][t])
+    if isinstance(ys[0], tuple):
+        return carry, tuple(ops.stack(list(y), axis=0) for y in zip(*ys, strict=True))
+    return carry, ops.stack(ys, axis=0)
 
 
 def _logsumexp_over_previous(alpha, transition_params):
@@ -164,22 +173,72 @@ def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
     return unary + binary
 
 
+def _forward_log_space(rest, first, transition_params, steps):
+    """Forward algorithm with a `[B, K, K]` logsumexp per step: exact for any magnitude.
+
+    Returns the alphas of steps `1..T-1`, time-major `[T-1, B, K]`.
+    """
+
+    def step(alpha, inputs_t):
+        alpha = inputs_t + _logsumexp_over_previous(alpha, transition_params)
+        return alpha, alpha
+
+    _, alphas = _scan_steps(step, first, rest, steps)
+    return alphas
+
+
+def _forward_scaled(rest, first, transition_params, steps):
+    """Forward algorithm in probability space with per-step scaling (Rabiner, 1989, sec. V.A).
+
+    `logsumexp_i(alpha_i + A_ij) = m + c_j + log(sum_i exp(alpha_i - m) exp(A_ij - c_j))`
+    with `m = max_i alpha_i` and `c_j = max_i A_ij`, so each step is one `[B, K] x [K, K]`
+    matmul instead of a `[B, K, K]` logsumexp, while the alphas stay in log space.
+
+    Returns the alphas of steps `1..T-1` (`[T-1, B, K]`) and the smallest scaled sum. Terms
+    of a sum that underflow are below 1.2e-38, so a sum of at least `_SCALED_SUM_FLOOR` is
+    exact to float32 rounding; below it (potential gaps beyond ~64 nats) the caller falls
+    back to `_forward_log_space`.
+    """
+    column_shift = ops.stop_gradient(ops.max(transition_params, axis=0, keepdims=True))
+    scaled_transitions = ops.exp(transition_params - column_shift)
+
+    def step(alpha, inputs_t):
+        shift = ops.stop_gradient(ops.max(alpha, axis=1, keepdims=True))
+        scaled_sum = ops.matmul(ops.exp(alpha - shift), scaled_transitions)
+        # _TINY keeps log (and its gradient) finite where a sum underflowed to 0; such
+        # results are discarded, and elsewhere it is below float32 rounding.
+        alpha = (inputs_t + shift) + ops.log(scaled_sum + _TINY)
+        return alpha, (alpha, scaled_sum)
+
+    _, (alphas, scaled_sums) = _scan_steps(step, first, rest + column_shift, steps)
+    return alphas, ops.min(scaled_sums)
+
+
+_SCALED_SUM_FLOOR = 1e-28
+_TINY = 2e-38  # smallest normal float32 is 1.18e-38; CPUs flush smaller values to zero
+
+
 def _forward(inputs, sequence_lengths, transition_params):
     """Forward algorithm; returns `[B, K]` alphas at each row's last valid position."""
     max_length = _static_length(inputs)
+    mask = _sequence_mask(sequence_lengths, _max_length(inputs))
+    # Padded positions are arbitrary (even non-finite): zero them so that the recursion can
+    # run through them unmasked; the alphas at each row's end are picked afterwards.
+    inputs = ops.where(ops.expand_dims(mask, 2), inputs, ops.zeros_like(inputs))
+    first = inputs[:, 0]
     rest = ops.transpose(inputs[:, 1:], (1, 0, 2))
-    mask = ops.transpose(_sequence_mask(sequence_lengths, _max_length(inputs)), (1, 0))
-    valid = ops.expand_dims(mask[1:], 2)
-
-    def step(alpha, x):
-        inputs_t, valid_t = x
-        new_alpha = inputs_t + _logsumexp_over_previous(alpha, transition_params)
-        # Rows that have ended keep their last alpha (right padding).
-        return ops.where(valid_t, new_alpha, alpha), None
-
     steps = None if max_length is None else max_length - 1
-    alpha, _ = _scan_steps(step, inputs[:, 0], [rest, valid], steps)
-    return alpha
+    alphas, smallest = _forward_scaled(rest, first, transition_params, steps)
+    alphas = ops.cond(
+        smallest >= _SCALED_SUM_FLOOR,
+        lambda: alphas,
+        lambda: _forward_log_space(rest, first, transition_params, steps),
+    )
+    alphas = ops.concatenate([ops.expand_dims(first, 0), alphas], axis=0)
+    positions = ops.arange(_max_length(inputs), dtype="int32")
+    is_last = ops.expand_dims(positions, 1) == ops.expand_dims(sequence_lengths - 1, 0)
+    is_last = ops.expand_dims(ops.cast(is_last, alphas.dtype), 2)
+    return ops.sum(alphas * is_last, axis=0)
 
 
 def crf_log_norm(inputs, sequence_lengths, transition_params):
@@ -235,7 +294,7 @@ def crf_log_likelihood(
 
 
 def crf_decode(potentials, transition_params, sequence_length):
-    """Best tag path of each row (Viterbi, with back-pointers recomputed while back-tracking).
+    """Best tag path of each row (Viterbi algorithm with back-pointers).
 
     Args:
         potentials: `[B, T, K]` unary potentials.
@@ -244,7 +303,7 @@ def crf_decode(potentials, transition_params, sequence_length):
 
     Returns:
         `(decode_tags [B, T] int32, best_score [B] float)`; tags past a row's length are 0,
-        and a length-0 row has all tags 0 and score 0.
+        and a length-0 row has all tags 0 and score 0. Ties go to the lowest tag index.
     """
     potentials, sequence_length, transition_params = _prepare(
         potentials, sequence_length, transition_params
@@ -254,54 +313,42 @@ def crf_decode(potentials, transition_params, sequence_length):
     mask = _sequence_mask(sequence_length, _max_length(potentials))
     valid = ops.expand_dims(ops.transpose(mask, (1, 0))[1:], 2)
     rest = ops.transpose(potentials[:, 1:], (1, 0, 2))
+    transitions_to = ops.transpose(transition_params)
 
     def forward_step(alpha, x):
         inputs_t, valid_t = x
-        scores = ops.expand_dims(alpha, 2) + transition_params
-        new_alpha = inputs_t + ops.max(scores, axis=1)
+        new_alpha = inputs_t + ops.max(ops.expand_dims(alpha, 2) + transition_params, axis=1)
+        # Rows that have ended keep their last alpha (right padding).
         return ops.where(valid_t, new_alpha, alpha), alpha
 
+    def backward_step(tag, x):
+        # The back-pointer of step t is needed only for the tag chosen at t, so it is
+        # recomputed here from alpha_{t-1} ([B, K]) rather than stored for every tag
+        # ([B, K, K] argmax). top_k breaks ties towards the lowest index, like argmax.
+        previous_alpha, valid_t = x
+        chosen = ops.one_hot(tag, num_tags, dtype=previous_alpha.dtype)
+        incoming = previous_alpha + ops.matmul(chosen, transitions_to)
+        previous = ops.top_k(incoming, 1)[1][:, 0]
+        # Past a row's end the tag chosen at its last position is carried back unchanged.
+        previous = ops.where(valid_t[:, 0], previous, tag)
+        return previous, previous
+
     if max_length == 1:
-        alpha, previous_alphas = potentials[:, 0], None
+        alpha = potentials[:, 0]
     else:
         steps = None if max_length is None else max_length - 1
         alpha, previous_alphas = _scan_steps(forward_step, potentials[:, 0], [rest, valid], steps)
 
     best_score = ops.max(alpha, axis=1)
-    last_tag = ops.cast(ops.argmax(alpha, axis=1), "int32")
-    if previous_alphas is None:
+    last_tag = ops.top_k(alpha, 1)[1][:, 0]
+    if max_length == 1:
         tags = ops.expand_dims(last_tag, 1)
     else:
-        # Back-pointer of step t for the tag chosen at t: argmax_i alpha_{t-1}[i] + A[i, tag].
-        # Recomputing it for one tag per row is cheaper than storing argmaxes of [B, K, K].
-        transitions_to = ops.transpose(transition_params)
-
-        def backward_step(tag, x):
-            alpha_prev, valid_t = x
-            chosen = ops.one_hot(tag, num_tags, dtype=alpha_prev.dtype)
-            incoming = ops.matmul(chosen, transitions_to)
-            previous = ops.cast(ops.argmax(alpha_prev + incoming, axis=1), "int32")
-            # Past a row's end the chosen tag is carried back unchanged.
-            previous = ops.where(valid_t[:, 0], previous, tag)
-            return previous, previous
-
-        if isinstance(previous_alphas, list):
-            valid_steps = ops.unstack(valid, num=len(previous_alphas), axis=0)
-            tag, path = last_tag, [last_tag]
-            for t in range(len(previous_alphas) - 1, -1, -1):
-                tag, _ = backward_step(tag, [previous_alphas[t], valid_steps[t]])
-                path.append(tag)
-            tags = ops.stack(path[::-1], axis=1)
-        else:
-            _, path = ops.scan(
-                lambda c, x: backward_step(c, list(x)),
-                last_tag,
-                (previous_alphas, valid),
-                reverse=True,
-            )
-            tags = ops.concatenate(
-                [ops.transpose(path, (1, 0)), ops.expand_dims(last_tag, 1)], axis=1
-            )
+        _, path = _scan_steps(
+            backward_step, last_tag, [previous_alphas, valid], steps, reverse=True
+        )
+        tags = ops.concatenate([ops.transpose(path, (1, 0)), ops.expand_dims(last_tag, 1)], 1)
+    tags = ops.cast(tags, "int32")
     tags = ops.where(mask, tags, ops.zeros_like(tags))
     best_score = ops.where(sequence_length > 0, best_score, ops.zeros_like(best_score))
     return tags, best_score
