@@ -250,6 +250,7 @@ def warp(
     interpolation: str = "bilinear",
     fill_mode: str = "constant",
     fill_value: float = 0.0,
+    erase=None,
 ):
     """`transform` in pure `keras.ops`: same sampling as the TensorFlow kernel, XLA-friendly.
 
@@ -257,6 +258,9 @@ def warp(
         images: ``[B, H, W, C]`` with static ``H, W, C``.
         transforms: ``[B, 8]`` inverse maps (module docstring).
         interpolation, fill_mode, fill_value: as for `transform`.
+        erase: optional ``[B, H, W]`` bool; output pixels where it is True are set to
+            ``fill_value`` (a cutout fused into the warp: those pixels read the fill row
+            instead of the image, at no extra pass over the batch).
 
     Returns:
         ``[B, H, W, C]``. Float inputs give the kernel's values (to float rounding); integer
@@ -284,8 +288,10 @@ def warp(
     outside = n * height * width
     base = (ops.arange(n, dtype="int32") * (height * width))[:, None, None]
 
+    keep = ~degenerate if erase is None else ~(degenerate | ops.cast(erase, "bool"))
+
     def read(yi, xi):
-        inside = (yi >= 0) & (yi <= height - 1) & (xi >= 0) & (xi <= width - 1) & ~degenerate
+        inside = (yi >= 0) & (yi <= height - 1) & (xi >= 0) & (xi <= width - 1) & keep
         index = base + ops.cast(yi, "int32") * width + ops.cast(xi, "int32")
         return ops.take(rows, ops.where(inside, index, outside), axis=0)
 
