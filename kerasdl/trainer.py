@@ -29,9 +29,10 @@ from absl import app, flags, logging
 
 from kerasdl.backup import BackupAndRestore
 from kerasdl.data.errors import InputError  # noqa: F401  (re-exported for applications)
+from kerasdl.schedules import OneCycle, Warmup
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
-SCHEDULES = ("constant", "cosine", "step")
+SCHEDULES = ("constant", "cosine", "step", "one_cycle")
 EXIT_BAD_INPUT = 2
 
 
@@ -154,16 +155,40 @@ def configure(flag_values: flags.FlagValues) -> tf.distribute.Strategy:
 
 
 def make_optimizer(
-    name: str, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
-):
-    """Any Keras (or registered kerasdl) optimizer by name, e.g. "adam", "sgd", "RectifiedAdam"."""
+    name: str,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
+    momentum: float | None = None,
+) -> keras.optimizers.Optimizer:
+    """Any Keras or kerasdl optimizer by name ("adam", "sgd", "radam", "lookahead_adam", ...).
+
+    `momentum` goes to optimizers that take one (SGD, RMSprop) and is ignored by others.
+    """
+    from kerasdl import optimizers
+
     try:
-        optimizer = keras.optimizers.get(name)
-    except ValueError:
-        raise InputError("--optimizer", f"unknown optimizer {name!r}") from None
-    config = optimizer.get_config()
-    config["learning_rate"] = learning_rate
-    return optimizer.__class__.from_config(config)
+        optimizer = optimizers.get(name, learning_rate=learning_rate)
+    except ValueError as error:
+        raise InputError("--optimizer", str(error).splitlines()[0]) from None
+    inner = getattr(optimizer, "optimizer", optimizer)  # Lookahead wraps another
+    if momentum is not None and hasattr(inner, "momentum"):
+        inner.momentum = momentum
+    return optimizer
+
+
+def apply_defaults(flag_values: flags.FlagValues, defaults: dict[str, Any]) -> None:
+    """Sets each flag in `defaults` that the user did not give on the command line."""
+    for name, value in defaults.items():
+        if not flag_values[name].present:
+            flag_values[name].value = value
+
+
+def flag_dict(flag_values: flags.FlagValues) -> dict[str, Any]:
+    """The values of the flags the running program defined (for metrics.json)."""
+    names = []
+    for module, module_flags in flag_values.flags_by_module_dict().items():
+        if module in (sys.argv[0], __name__) or "applications" in module:
+            names += [flag.name for flag in module_flags]
+    return {name: flag_values[name].value for name in sorted(set(names))}
 
 
 def learning_rate_schedule(
@@ -173,29 +198,28 @@ def learning_rate_schedule(
     epochs: int,
     warmup_epochs: float = 0.0,
 ) -> float | keras.optimizers.schedules.LearningRateSchedule:
-    """constant; cosine (to 0, Loshchilov & Hutter 2017); step (x0.1 at 50% and 75%).
+    """A learning-rate schedule by name, over `epochs * steps_per_epoch` steps.
 
-    A linear warm-up of `warmup_epochs` from 0 is prepended to cosine; constant and step
-    take none (use cosine for warm-up).
+    constant; cosine (to 0, Loshchilov & Hutter 2017); step (x0.1 at 50 % and 75 % of
+    training: He et al. 2016's 32k/48k of 64k iterations); one_cycle (Smith & Topin 2019).
+    `warmup_epochs` prepends a linear warm-up from 0 (Goyal et al. 2017) to any of them
+    but one_cycle, which has its own.
     """
     total_steps = max(1, steps_per_epoch * epochs)
     if name == "constant":
-        return learning_rate
-    if name == "cosine":
-        warmup_steps = int(round(warmup_epochs * steps_per_epoch))
-        if warmup_steps == 0:
-            return keras.optimizers.schedules.CosineDecay(learning_rate, total_steps)
-        return keras.optimizers.schedules.CosineDecay(
-            0.0,
-            max(1, total_steps - warmup_steps),
-            warmup_target=learning_rate,
-            warmup_steps=warmup_steps,
-        )
-    if name == "step":
+        schedule = learning_rate
+    elif name == "cosine":
+        schedule = keras.optimizers.schedules.CosineDecay(learning_rate, total_steps)
+    elif name == "step":
         boundaries = [int(total_steps * 0.5), int(total_steps * 0.75)]
         values = [learning_rate, learning_rate * 0.1, learning_rate * 0.01]
-        return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
-    raise InputError("--schedule", f"unknown schedule {name!r}; choose {', '.join(SCHEDULES)}")
+        schedule = keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+    elif name == "one_cycle":
+        return OneCycle(learning_rate, total_steps)
+    else:
+        raise InputError("--schedule", f"unknown schedule {name!r}; choose {', '.join(SCHEDULES)}")
+    warmup_steps = int(round(warmup_epochs * steps_per_epoch))
+    return Warmup(schedule, warmup_steps) if warmup_steps else schedule
 
 
 def standard_callbacks(

@@ -173,3 +173,118 @@ def image_dataset(
         lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE
     )
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def _read_class_folders(root: str, image_size: tuple[int, int] | None, class_names=None):
+    """Images under `root/<class>/*`; returns (images uint8, labels, class_names)."""
+    import tensorflow as tf
+
+    if class_names is None:
+        class_names = sorted(
+            name for name in os.listdir(root) if os.path.isdir(os.path.join(root, name))
+        )
+        if not class_names:
+            raise InputError(root, "no class sub-folders (expected one folder of images per class)")
+    images, labels, shape = [], [], None
+    for label, name in enumerate(class_names):
+        folder = os.path.join(root, name)
+        if not os.path.isdir(folder):
+            continue
+        for file_name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, file_name)
+            if not file_name.lower().endswith(IMAGE_SUFFIXES):
+                continue
+            try:
+                image = tf.io.decode_image(tf.io.read_file(path), expand_animations=False)
+            except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError):
+                raise InputError(path, "not a decodable PNG, JPEG, BMP or GIF image") from None
+            if image_size is not None:
+                image = tf.cast(tf.round(tf.image.resize(image, image_size)), tf.uint8)
+            image = image.numpy()
+            if shape is None:
+                shape = image.shape
+            elif image.shape != shape:
+                raise InputError(
+                    path,
+                    f"image is {image.shape} but earlier images are {shape}; "
+                    "pass --image_size to resize",
+                )
+            images.append(image)
+            labels.append(label)
+    if not images:
+        raise InputError(root, "no images found (.png, .jpg, .jpeg, .bmp, .gif)")
+    return np.stack(images), np.array(labels, np.int64), class_names
+
+
+def load_image_folder(
+    data_dir: str,
+    image_size: tuple[int, int] | None = None,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> ImageData:
+    """Images in one sub-folder per class.
+
+    With `train/` and `test/` sub-folders (each holding the class folders), those are
+    the splits; otherwise a stratified `test_fraction` is held out for testing. Images
+    must share one size unless `image_size=(height, width)` resizes them.
+    """
+    if not os.path.isdir(data_dir):
+        raise InputError(data_dir, "folder not found")
+    train_root, test_root = os.path.join(data_dir, "train"), os.path.join(data_dir, "test")
+    if os.path.isdir(train_root) and os.path.isdir(test_root):
+        x_train, y_train, names = _read_class_folders(train_root, image_size)
+        x_test, y_test, _ = _read_class_folders(test_root, image_size or x_train.shape[1:3], names)
+        return ImageData(x_train, y_train, x_test, y_test, names)
+    from sklearn.model_selection import train_test_split
+
+    images, labels, names = _read_class_folders(data_dir, image_size)
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
+    )
+    return ImageData(x_train, y_train, x_test, y_test, names)
+
+
+def load_tfds(name: str, data_dir: str | None = None) -> ImageData:
+    """A TFDS image-classification dataset (`mnist`, `fashion_mnist`, `cifar10`, ...).
+
+    Uses the `train` and `test` splits (and `validation` when the dataset has one) from
+    `data_dir` (TFDS's default when None); TFDS downloads and prepares it the first time.
+    """
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+        builder.download_and_prepare()
+    except Exception as error:  # TFDS raises many types: unknown name, network, disk
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError("--dataset", f"cannot load TFDS dataset {name!r}: {message}") from None
+    features = builder.info.features
+    image_key = next((k for k in ("image", "img") if k in features), None)
+    if image_key is None or "label" not in features:
+        raise InputError("--dataset", f"{name!r} has no image and label features")
+
+    def split(split_name):
+        arrays = tfds.as_numpy(builder.as_dataset(split=split_name, batch_size=-1))
+        return arrays[image_key].astype(np.uint8), arrays["label"].astype(np.int64)
+
+    x_train, y_train = split("train")
+    x_test, y_test = split("test")
+    x_valid = y_valid = None
+    if "validation" in builder.info.splits:
+        x_valid, y_valid = split("validation")
+    return ImageData(
+        x_train, y_train, x_test, y_test, list(features["label"].names), x_valid, y_valid
+    )
+
+
+BUILT_IN = {"digits": load_digits}
+
+
+def load_dataset(name: str, tfds_data_dir: str | None = None) -> ImageData:
+    """A built-in dataset (`digits`) or a TFDS name."""
+    if name in BUILT_IN:
+        return BUILT_IN[name]()
+    return load_tfds(name, tfds_data_dir)

@@ -29,7 +29,7 @@ def resnet(
     num_classes: int,
     depth: int = 20,
     version: int = 1,
-    width: int = 1,
+    width: float = 1.0,
     weight_decay: float = 0.0,
     shortcut: str | None = None,
     normalizer: keras.layers.Layer | None = None,
@@ -76,20 +76,20 @@ def resnet(
     x = normalizer(inputs) if normalizer is not None else inputs
     if depth in CIFAR_DEPTHS:
         blocks_per_stage = (depth - 2) // 6
-        stages = [(16 * width, blocks_per_stage, 1), (32 * width, blocks_per_stage, 2)]
-        stages.append((64 * width, blocks_per_stage, 2))
+        stages = [(int(16 * width), blocks_per_stage, 1), (int(32 * width), blocks_per_stage, 2)]
+        stages.append((int(64 * width), blocks_per_stage, 2))
         bottleneck = False
         shortcut = shortcut or "zero_pad"
-        x = conv(16 * width, 3)(x)
+        x = conv(int(16 * width), 3)(x)
     else:
         counts, bottleneck = IMAGENET_STAGES[depth]
         stages = [
-            (f * width, n, 1 if i == 0 else 2)
+            (int(f * width), n, 1 if i == 0 else 2)
             for i, (f, n) in enumerate(zip((64, 128, 256, 512), counts, strict=True))
         ]
         shortcut = shortcut or "projection"
         small = min(input_shape[:2]) < 64
-        x = conv(64 * width, 3 if small else 7, 1 if small else 2)(x)
+        x = conv(int(64 * width), 3 if small else 7, 1 if small else 2)(x)
     if not preactivation:
         x = layers.ReLU()(layers.BatchNormalization(name="stem_bn")(x))
     if depth in IMAGENET_STAGES and min(input_shape[:2]) >= 64:

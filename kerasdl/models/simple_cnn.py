@@ -12,6 +12,8 @@ def simple_cnn(
     filters: tuple[int, ...] = (32, 64),
     dense_units: int = 128,
     dropout: float = 0.3,
+    width: float = 1.0,
+    weight_decay: float = 0.0,
     normalizer: keras.layers.Layer | None = None,
     name: str = "simple_cnn",
 ) -> keras.Model:
@@ -23,27 +25,41 @@ def simple_cnn(
         filters: filters of each 3x3 convolution stage (two convolutions a stage).
         dense_units: width of the hidden dense layer.
         dropout: dropout rate before the classifier.
+        width: multiplies every layer's filters and units.
+        weight_decay: L2 factor on every kernel (the loss gains `weight_decay * sum(w²)`).
         normalizer: an optional layer applied first (e.g. an adapted `Normalization`),
             so the statistics of the training data travel inside the model.
 
     Returns:
         An uncompiled model mapping `[N, H, W, C]` floats to `[N, num_classes]` probabilities.
     """
+    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
     inputs = keras.Input(shape=input_shape, name="images")
     x = normalizer(inputs) if normalizer is not None else inputs
     for stage, stage_filters in enumerate(filters):
         for conv in range(2):
             x = layers.Conv2D(
-                stage_filters, 3, padding="same", use_bias=False, name=f"conv{stage + 1}_{conv + 1}"
+                int(stage_filters * width),
+                3,
+                padding="same",
+                use_bias=False,
+                kernel_regularizer=regularizer,
+                name=f"conv{stage + 1}_{conv + 1}",
             )(x)
             x = layers.BatchNormalization(name=f"bn{stage + 1}_{conv + 1}")(x)
             x = layers.ReLU()(x)
         x = layers.MaxPooling2D(2, padding="same", name=f"pool{stage + 1}")(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(dropout)(x)
-    x = layers.Dense(dense_units, activation="relu", name="hidden")(x)
+    x = layers.Dense(
+        int(dense_units * width), activation="relu", kernel_regularizer=regularizer, name="hidden"
+    )(x)
     x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(
-        num_classes, activation="softmax", name="probabilities", dtype="float32"
+        num_classes,
+        activation="softmax",
+        kernel_regularizer=regularizer,
+        dtype="float32",
+        name="probabilities",
     )(x)
     return keras.Model(inputs, outputs, name=name)
