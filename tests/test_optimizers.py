@@ -280,6 +280,67 @@ def test_mirrored_strategy_all_optimizers(repo_root):
     _check_mirrored(repo_root, ["radam", "yogi", "sgdw_tfa"])
 
 
+_JAX_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ["KERAS_BACKEND"] = "jax"
+    import jax, keras, numpy as np
+    from kerasdl import optimizers as kdo
+    assert keras.backend.backend() == "jax"
+    data = np.load(sys.argv[1])
+    x, y, w0 = data["X"], data["Y"], data["w0"]
+    cases = {
+        "radam_warmup": lambda: kdo.RectifiedAdam(
+            learning_rate=0.05, total_steps=30, warmup_proportion=0.2, min_lr=1e-3),
+        "lookahead_adam": lambda: kdo.Lookahead(
+            keras.optimizers.Adam(learning_rate=0.02), sync_period=6, slow_step_size=0.8),
+        "yogi": lambda: kdo.Yogi(learning_rate=0.05),
+        "novograd": lambda: kdo.NovoGrad(learning_rate=0.05),
+        "adamw_tfa": lambda: kdo.AdamWTFA(weight_decay=1e-3, learning_rate=0.01),
+    }
+    grad_fn = jax.grad(lambda w: jax.numpy.mean((x @ w - y) ** 2))
+    result = {}
+    for name, make in cases.items():
+        optimizer, w = make(), keras.Variable(w0)
+        optimizer.build([w])
+        state = [v.value for v in optimizer.variables]
+        @jax.jit
+        def step(value, state):
+            (value,), state = optimizer.stateless_apply(state, [grad_fn(value)], [value])
+            return value, state
+        value, trajectory = w.value, []
+        for _ in range(30):
+            value, state = step(value, state)
+            trajectory.append(np.asarray(value))
+        result[name] = np.allclose(np.stack(trajectory), data[name], rtol=1e-4, atol=1e-5)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3)])
+    model.compile(optimizer=kdo.Lookahead(kdo.RectifiedAdam(0.01), sync_period=2), loss="mse")
+    history = model.fit(x, y, batch_size=8, epochs=3, verbose=0).history["loss"]
+    result["fit"] = bool(history[-1] < history[0])
+    print("RESULT" + json.dumps({k: bool(v) for k, v in result.items()}))
+    """
+)
+
+
+def test_jax_backend_golden_and_fit(golden, repo_root):
+    """The optimizers are keras.ops code: jitted stateless_apply under JAX hits the goldens."""
+    pytest.importorskip("jax")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    run = subprocess.run(
+        [sys.executable, "-c", _JAX_SCRIPT, str(golden / "optimizers.npz")],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT")]
+    assert run.returncode == 0 and lines, run.stderr[-3000:]
+    result = json.loads(lines[0][len("RESULT") :])
+    assert all(result.values()), result
+
+
 def test_sam_step_matches_manual_computation():
     x, y = _regression_data(n=16)
     model = _small_model()

@@ -65,7 +65,7 @@ class Lookahead(keras.optimizers.Optimizer):
             # Without a strategy Keras builds while tracing the train function:
             # the copy must run once, now, not inside that graph.
             for slow, variable in zip(self._slow_variables, var_list, strict=True):
-                slow.assign(ops.convert_to_tensor(variable))
+                slow.assign(ops.copy(variable))  # own buffer (JAX donates state)
 
     @property
     def variables(self):
@@ -98,9 +98,10 @@ class Lookahead(keras.optimizers.Optimizer):
         local_step = ops.convert_to_tensor(self.inner_optimizer.iterations)  # after the step
         sync = ops.equal(ops.mod(local_step, self.sync_period), 0)
         alpha = ops.cast(self.slow_step_size, variable.dtype)
-        step_back = slow + alpha * (variable - slow)
-        slow.assign(ops.where(sync, step_back, slow))
-        variable.assign(ops.where(sync, step_back, variable))
+        fast_value, slow_value = ops.convert_to_tensor(variable), ops.convert_to_tensor(slow)
+        step_back = slow_value + alpha * (fast_value - slow_value)
+        slow.assign(ops.where(sync, step_back, slow_value))
+        variable.assign(ops.where(sync, step_back, fast_value))
 
     def _synchronise(self, trainable_variables):
         slows = [self._slow_variables[self._get_variable_index(v)] for v in trainable_variables]
