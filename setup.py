@@ -26,6 +26,7 @@ setup(
         "absl-py>=2.0",
         "numpy>=1.26",
         "scikit-learn>=1.3",  # ships the embedded default dataset (8x8 digits)
+        "matplotlib>=3.7",  # confusion-matrix PNGs in the evaluation reports
     ],
     extras_require={
         "test": [
