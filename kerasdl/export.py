@@ -101,3 +101,55 @@ def image_classifier_serving(
 
     signature = [tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")]
     return serve, signature
+
+
+def text_classifier_serving(
+    model: keras.Model, preprocessor: keras.layers.Layer, class_names: Sequence[str]
+) -> tuple[Callable, list[tf.TensorSpec]]:
+    """A serving function: raw strings `[N]` -> class scores.
+
+    `preprocessor` (a `kerasdl.data.text.TextPreprocessor`, the one training used) turns
+    the strings into token ids inside the graph; `model` maps token ids to probabilities.
+
+    Returns:
+        `(fn, input_signature)` where `fn(texts)` returns `probabilities` float32
+        `[N, classes]`, `class_ids` int32 `[N]` and `class_names` string `[N]`.
+    """
+    names = tf.constant([str(name) for name in class_names])
+
+    def serve(texts):
+        token_ids = preprocessor(texts)
+        probabilities = tf.cast(model(token_ids, training=False), tf.float32)
+        class_ids = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        return {
+            "probabilities": probabilities,
+            "class_ids": class_ids,
+            "class_names": tf.gather(names, class_ids),
+        }
+
+    return serve, [tf.TensorSpec([None], tf.string, name="texts")]
+
+
+def text_attention_serving(
+    attention_model: keras.Model, preprocessor: keras.layers.Layer
+) -> tuple[Callable, list[tf.TensorSpec]]:
+    """A serving function: raw strings `[N]` -> the attention weight of every token.
+
+    `attention_model` maps token ids `[N, T]` to weights `[N, T]`
+    (`kerasdl.models.attention_model(model)`).
+
+    Returns:
+        `(fn, input_signature)` where `fn(texts)` returns `tokens` string `[N, T]` (the
+        standardized words, '' at padding), `token_ids` int32 `[N, T]` (1 = unknown word)
+        and `attention_weights` float32 `[N, T]` (0 at padding; each row sums to 1 over
+        its tokens).
+    """
+
+    def serve(texts):
+        token_ids = preprocessor(texts)
+        weights = tf.cast(attention_model(token_ids, training=False), tf.float32)
+        words = tf.strings.split(preprocessor.standardizer(texts))
+        tokens = words.to_tensor(default_value="", shape=tf.shape(token_ids))
+        return {"tokens": tokens, "token_ids": token_ids, "attention_weights": weights}
+
+    return serve, [tf.TensorSpec([None], tf.string, name="texts")]

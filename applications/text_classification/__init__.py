@@ -1,0 +1,1 @@
+"""Text classification trainer: `python -m applications.text_classification`."""

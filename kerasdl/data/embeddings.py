@@ -1,0 +1,236 @@
+"""Word embeddings: pretrained vectors from GloVe/word2vec text files, and Kim's four modes.
+
+`load_embeddings(path, vocabulary)` reads a text file of vectors (GloVe: `word v1 ... vd`
+per line; word2vec text format: the same after a `count dim` header line; `.gz` files are
+read compressed) and returns an `[V, d]` matrix for a vocabulary, row `i` for token id `i`:
+
+- tokens found in the file get their vector (exact match first, else the first vector
+  whose lower-cased word matches, for cased files such as word2vec's GoogleNews);
+- tokens not found get U(-0.25, 0.25) per dimension, Kim 2014 sec. 3.1 ("a was chosen such
+  that the randomly initialized vectors have the same variance as the pre-trained ones");
+- the padding row (id 0) is zeros.
+
+`embed_tokens(token_ids, ...)` builds the embedding part of a model in one of Kim's four
+modes (sec. 3.1): `rand` (random init, trained), `static` (pretrained, frozen),
+`non-static` (pretrained, fine-tuned) and `multichannel` (a frozen and a fine-tuned copy,
+concatenated on the feature axis: the convolutions see both "channels"; Kim adds the two
+channels' responses of one filter, concatenation lets each channel have its own filter
+weights, which contains Kim's form). The text classifier and the sequence labeller
+share it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import os
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from kerasdl.data.errors import InputError
+
+EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
+UNKNOWN_SCALE = 0.25  # Kim 2014: unknown words ~ U(-a, a), a = 0.25
+
+
+@dataclasses.dataclass
+class PretrainedEmbeddings:
+    """An embedding matrix for a vocabulary and how much of the vocabulary it covers.
+
+    Attributes:
+        matrix: float32 `[V, d]`; row 0 (padding) zeros.
+        found: how many vocabulary tokens (ids >= 2, i.e. not padding or OOV) have a vector.
+        source: the file the vectors came from.
+        vocabulary: the token of each row.
+        known: bool `[V]`, whether a row's token had a vector in the file.
+    """
+
+    matrix: np.ndarray
+    found: int
+    source: str
+    vocabulary: list[str] = dataclasses.field(default_factory=list)
+    known: np.ndarray | None = None
+
+    def for_vocabulary(
+        self, vocabulary: Sequence[str], seed: int = 0, unknown_scale: float = UNKNOWN_SCALE
+    ) -> PretrainedEmbeddings:
+        """The matrix for another vocabulary (e.g. a cross-validation fold's, a subset of
+        the one these vectors were read for); its tokens without a vector get Kim's
+        U(-a, a)."""
+        rows = {t: i for i, t in enumerate(self.vocabulary) if self.known[i]}
+        rng = np.random.default_rng(seed)
+        size = (len(vocabulary), self.dim)
+        matrix = rng.uniform(-unknown_scale, unknown_scale, size).astype(np.float32)
+        matrix[0] = 0.0
+        known = np.zeros(len(vocabulary), bool)
+        for i, token in enumerate(vocabulary):
+            if i > 0 and str(token) in rows:
+                matrix[i] = self.matrix[rows[str(token)]]
+                known[i] = True
+        found = int(known[2:].sum())
+        return PretrainedEmbeddings(matrix, found, self.source, [str(t) for t in vocabulary], known)
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @property
+    def coverage(self) -> float:
+        return self.found / max(1, self.matrix.shape[0] - 2)
+
+
+def _open_text(path: str, encoding: str):
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding=encoding, newline="\n")
+    return open(path, encoding=encoding, newline="\n")
+
+
+def load_embeddings(
+    path: str | os.PathLike,
+    vocabulary: Sequence[str],
+    encoding: str = "utf-8",
+    seed: int = 0,
+    unknown_scale: float = UNKNOWN_SCALE,
+) -> PretrainedEmbeddings:
+    """Reads GloVe/word2vec *text* vectors into a matrix for `vocabulary`.
+
+    Args:
+        path: the vectors file (`.gz` allowed).
+        vocabulary: the token of each id, padding and OOV included
+            (`TextPreprocessor.get_vocabulary()`: `['', '[UNK]', ...]`).
+        encoding: of the file.
+        seed: of the U(-unknown_scale, unknown_scale) rows of tokens without a vector.
+        unknown_scale: Kim's `a`.
+
+    Raises:
+        InputError: `path:line: ...` for a line whose values are not numbers, a vector of
+            another length than the first one, a bad word2vec header, undecodable bytes;
+            `path: ...` for a missing or empty file.
+    """
+    path = os.fspath(path)
+    vocabulary = [str(t) for t in vocabulary]
+    index = {token: i for i, token in enumerate(vocabulary) if i > 0 and token}
+    lower_index: dict[str, int] = {}
+    for token, i in index.items():
+        lower_index.setdefault(token.lower(), i)
+    exact: dict[int, np.ndarray] = {}
+    lowered: dict[int, np.ndarray] = {}
+    dim = None
+    number = 0
+    try:
+        with _open_text(path, encoding) as handle:
+            for number, line in enumerate(handle, start=1):
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                parts = line.rstrip().split(" ")
+                if number == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
+                    if int(parts[1]) <= 0:
+                        raise InputError(path, "word2vec header gives dimension 0", number)
+                    dim = int(parts[1])
+                    continue
+                if len(parts) < 2:
+                    raise InputError(path, "expected a word followed by its vector", number)
+                word, values = parts[0], parts[1:]
+                if dim is None:
+                    dim = len(values)
+                elif len(values) != dim:
+                    raise InputError(
+                        path, f"vector of {len(values)} values, expected {dim}", number
+                    )
+                i = index.get(word)
+                j = None if i is not None else lower_index.get(word.lower())
+                if i is None and (j is None or j in lowered):
+                    continue
+                try:
+                    vector = np.array(values, dtype=np.float32)
+                except ValueError:
+                    bad = next(v for v in values if not _is_number(v))
+                    raise InputError(path, f"{bad[:30]!r} is not a number", number) from None
+                if i is not None:
+                    exact[i] = vector
+                else:
+                    lowered[j] = vector
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, expected a vectors file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"bytes not valid {encoding} ({error.reason})", number + 1) from None
+    except (OSError, EOFError) as error:
+        raise InputError(path, f"cannot read ({error})") from None
+    if dim is None:
+        raise InputError(path, "no vectors (empty file)")
+    rng = np.random.default_rng(seed)
+    matrix = rng.uniform(-unknown_scale, unknown_scale, (len(vocabulary), dim)).astype(np.float32)
+    matrix[0] = 0.0
+    vectors = {**lowered, **exact}
+    known = np.zeros(len(vocabulary), bool)
+    for i, vector in vectors.items():
+        matrix[i] = vector
+        known[i] = True
+    found = int(known[2:].sum())
+    return PretrainedEmbeddings(matrix, found, path, vocabulary, known)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def embed_tokens(
+    token_ids,
+    vocabulary_size: int,
+    embedding_dim: int,
+    embeddings: np.ndarray | None = None,
+    mode: str = "rand",
+    name: str = "embedding",
+):
+    """Token ids `[B, T]` -> masked embeddings `[B, T, d]` (`[B, T, 2d]` for multichannel).
+
+    Args:
+        token_ids: a KerasTensor of int ids, 0 = padding (masked).
+        vocabulary_size: number of ids.
+        embedding_dim: `d` for `rand`; ignored when `embeddings` is given.
+        embeddings: `[vocabulary_size, d]` initial vectors (`load_embeddings(...).matrix`);
+            required by every mode but `rand`, and used as the initial value in `rand`
+            when given.
+        mode: `rand`, `static`, `non-static` or `multichannel` (Kim 2014, sec. 3.1).
+    """
+    if mode not in EMBEDDING_MODES:
+        raise ValueError(f"embeddings mode must be one of {EMBEDDING_MODES}, got {mode!r}")
+    if embeddings is None and mode != "rand":
+        raise ValueError(f"embeddings mode {mode!r} needs pretrained vectors")
+    if embeddings is not None:
+        embeddings = np.asarray(embeddings, np.float32)
+        if embeddings.shape[0] != vocabulary_size:
+            raise ValueError(
+                f"embeddings have {embeddings.shape[0]} rows for {vocabulary_size} token ids"
+            )
+        embedding_dim = embeddings.shape[1]
+
+    def embedded(trainable: bool, layer_name: str):
+        layer = keras.layers.Embedding(
+            vocabulary_size,
+            embedding_dim,
+            embeddings_initializer=keras.initializers.RandomUniform(-UNKNOWN_SCALE, UNKNOWN_SCALE),
+            mask_zero=True,
+            trainable=trainable,
+            name=layer_name,
+        )
+        outputs = layer(token_ids)
+        if embeddings is not None:
+            # Assigned, not a Constant initializer, so configs stay small.
+            layer.embeddings.assign(embeddings)
+        return outputs
+
+    if mode == "multichannel":
+        static = embedded(False, f"{name}_static")
+        tuned = embedded(True, f"{name}_non_static")
+        return keras.layers.Concatenate(name=f"{name}_channels")([static, tuned])
+    return embedded(mode != "static", name)
