@@ -19,7 +19,7 @@ Spec grammar (whitespace is ignored)::
 
     spec  := "" | item ("," item)*
     item  := recipe | step
-    recipe:= "none" | "cifar" | "mnist" | "randaugment"    (expands in place)
+    recipe:= "none" | "cifar" | "mnist" | "cifar-randaugment"   (expands in place)
     step  := name (":" value)*
 
 =================  ===========  =======================================================
@@ -42,7 +42,8 @@ step               defaults     what each example gets
 =================  ===========  =======================================================
 
 Recipes: ``cifar`` = ``crop:4,flip,rotate:15,cutout:8``; ``mnist`` = ``crop:2,rotate:10,
-scale:0.1``; ``randaugment`` = ``crop:4,flip,randaugment:2:9``; ``none`` = no steps.
+scale:0.1``; ``cifar-randaugment`` = ``crop:4,flip,randaugment:2:9,cutout:8``; ``none`` = no
+steps.
 
 Execution. Consecutive geometric steps (crop, flip, rotate, scale, translate, shear) are
 composed into one ``[B, 3, 3]`` inverse map per example and applied with a single
@@ -84,7 +85,7 @@ RECIPES: dict[str, str] = {
     "none": "",
     "cifar": "crop:4,flip,rotate:15,cutout:8",
     "mnist": "crop:2,rotate:10,scale:0.1",
-    "randaugment": "crop:4,flip,randaugment:2:9",
+    "cifar-randaugment": "crop:4,flip,randaugment:2:9,cutout:8",
 }
 
 GEOMETRIC = ("crop", "flip", "rotate", "scale", "translate", "shear")
@@ -164,14 +165,30 @@ def parse_spec(spec: str | Sequence[Step] | None) -> list[Step]:
 
 # --- random numbers -------------------------------------------------------------------------
 
+# Named, not "auto_select": XLA's auto choice differs from the CPU kernel's, and the stream
+# must not depend on `jit_compile`.
+_ALG = "philox"
+
 
 def _key(key, index: int):
     """A sub-key for one step of one batch."""
-    return tf.random.experimental.stateless_fold_in(key, index)
+    return tf.random.experimental.stateless_fold_in(key, index, alg=_ALG)
 
 
 def _uniform(key, shape, low=0.0, high=1.0):
-    return tf.random.stateless_uniform(shape, seed=key, minval=low, maxval=high)
+    return tf.random.stateless_uniform(shape, seed=key, minval=low, maxval=high, alg=_ALG)
+
+
+def _between(u, low, high):
+    """Maps uniforms ``u`` in [0, 1) to [low, high)."""
+    return low + (high - low) * u
+
+
+def _noise_width(step: Step) -> int:
+    """How many U[0, 1) numbers per example a step consumes."""
+    if step.name == "randaugment":
+        return 2 * step.args[0]
+    return {"rotate": 1, "scale": 1, "mixup": 1, "cutmix": 3}.get(step.name, 2)
 
 
 def _beta(key, n, alpha: float):
@@ -193,22 +210,18 @@ def _matrices(transforms):
     return image_ops.transforms_to_matrices(transforms)
 
 
-def _geometry(step: Step, key, n, height, width):
-    """Per-example inverse maps ``[B, 3, 3]`` for one geometric step."""
+def _geometry(step: Step, u, n, height, width):
+    """Per-example inverse maps ``[B, 3, 3]`` for one geometric step; ``u`` [B, k] uniforms."""
     name, args = step.name, step.args
     h = tf.cast(height, tf.float32)
     w = tf.cast(width, tf.float32)
     if name == "crop":
-        shifts = tf.random.stateless_uniform(
-            [n, 2], seed=key, minval=-args[0], maxval=args[0] + 1, dtype=tf.int32
-        )
-        return _matrices(
-            image_ops.translations_to_projective_transforms(tf.cast(shifts, "float32"))
-        )
+        pad = args[0]
+        shifts = tf.minimum(tf.floor(u * (2 * pad + 1)), 2 * pad) - pad
+        return _matrices(image_ops.translations_to_projective_transforms(shifts))
     if name == "flip":
-        u = _uniform(key, [2, n])
-        fx = (u[0] < 0.5) & ("h" in args[0])
-        fy = (u[1] < 0.5) & ("v" in args[0])
+        fx = (u[:, 0] < 0.5) & ("h" in args[0])
+        fy = (u[:, 1] < 0.5) & ("v" in args[0])
         sx = tf.where(fx, -1.0, 1.0)
         sy = tf.where(fy, -1.0, 1.0)
         zeros = tf.zeros_like(sx)
@@ -218,20 +231,23 @@ def _geometry(step: Step, key, n, height, width):
         return _matrices(tf.concat([t, tf.zeros([n, 2])], axis=1))
     if name == "rotate":
         limit = math.radians(args[0])
-        angles = _uniform(key, [n], -limit, limit)
+        angles = _between(u[:, 0], -limit, limit)
         return _matrices(image_ops.angles_to_projective_transforms(angles, height, width))
     if name == "scale":
-        scales = _uniform(key, [n], 1.0 - args[0], 1.0 + args[0])
+        scales = _between(u[:, 0], 1.0 - args[0], 1.0 + args[0])
         return _matrices(image_ops.scales_to_projective_transforms(scales, height, width))
     if name == "translate":
         limit = args[0]
-        u = _uniform(key, [n, 2], -1.0, 1.0)
-        shifts = u * limit if limit >= 1 else u * limit * tf.stack([w, h])
+        shifts = _between(u, -1.0, 1.0) * limit
+        if limit < 1:
+            shifts = shifts * tf.stack([w, h])
         return _matrices(image_ops.translations_to_projective_transforms(shifts))
     if name == "shear":
         limit = math.tan(math.radians(args[0]))
-        u = _uniform(key, [2, n], -limit, limit)
-        return _matrices(image_ops.shears_to_projective_transforms(u[0], u[1], height, width))
+        shear = _between(u, -limit, limit)
+        return _matrices(
+            image_ops.shears_to_projective_transforms(shear[:, 0], shear[:, 1], height, width)
+        )
     raise AssertionError(name)
 
 
@@ -264,13 +280,12 @@ def _hue_rotate(x, turns):
     return tf.einsum("bhwc,bdc->bhwd", x, m)
 
 
-def _cutout_mask(key, size: int, n, height, width):
+def _cutout_mask(u, size: int, height, width):
     """``[B, H, W]`` bool: one ``size`` x ``size`` patch per example, uniform centre, clipped.
 
     The patch is `ops.cutout`'s for a centre drawn uniformly over the pixels (DeVries and
     Taylor, 2017: the patch may hang over the border).
     """
-    u = _uniform(key, [n, 2])
     top = tf.cast(tf.floor(u[:, 0] * tf.cast(height, tf.float32)), tf.int32) - size // 2
     left = tf.cast(tf.floor(u[:, 1] * tf.cast(width, tf.float32)), tf.int32) - size // 2
     rows = tf.range(height)[None, :]
@@ -280,20 +295,20 @@ def _cutout_mask(key, size: int, n, height, width):
     return in_rows[:, :, None] & in_cols[:, None, :]
 
 
-def _colour(step: Step, x, key, value_range):
+def _colour(step: Step, x, u, value_range):
     """One colour step on float32 images; clipped to ``value_range``."""
     lo, hi = value_range
-    n = tf.shape(x)[0]
     a = step.args[0]
+    u = u[:, 0]
     if step.name == "brightness":
-        x = x + _uniform(key, [n], -a, a)[:, None, None, None] * (hi - lo)
+        x = x + _between(u, -a, a)[:, None, None, None] * (hi - lo)
     elif step.name == "contrast":
         mean = tf.reduce_mean(x, axis=[1, 2], keepdims=True)
-        x = _blend(mean, x, _uniform(key, [n], 1.0 - a, 1.0 + a))
+        x = _blend(mean, x, _between(u, 1.0 - a, 1.0 + a))
     elif step.name == "saturation":
-        x = _blend(_grey(x), x, _uniform(key, [n], 1.0 - a, 1.0 + a))
+        x = _blend(_grey(x), x, _between(u, 1.0 - a, 1.0 + a))
     elif step.name == "hue":
-        x = _hue_rotate(x, _uniform(key, [n], -a, a))
+        x = _hue_rotate(x, _between(u, -a, a))
     return tf.clip_by_value(x, lo, hi)
 
 
@@ -316,7 +331,7 @@ _RANDAUGMENT_OPS = (
 )
 
 
-def _randaugment(x, key, layers: int, magnitude: float, value_range, height, width):
+def _randaugment(x, u, layers: int, magnitude: float, value_range, height, width):
     """RandAugment colour part on float32 ``x`` and the composed geometry ``[B, 3, 3]``.
 
     Every example draws ``layers`` ops uniformly from `_RANDAUGMENT_OPS`. Each op is written
@@ -333,9 +348,8 @@ def _randaugment(x, key, layers: int, magnitude: float, value_range, height, wid
     h = tf.cast(height, tf.float32)
     w = tf.cast(width, tf.float32)
     for layer in range(layers):
-        k = _key(key, layer)
-        choice = tf.random.stateless_uniform([n], seed=_key(k, 0), maxval=ops_n, dtype=tf.int32)
-        sign = tf.where(_uniform(_key(k, 1), [n]) < 0.5, -1.0, 1.0)
+        choice = tf.cast(tf.minimum(tf.floor(u[:, 2 * layer] * ops_n), ops_n - 1), tf.int32)
+        sign = tf.where(u[:, 2 * layer + 1] < 0.5, -1.0, 1.0)
 
         def chosen(name, choice=choice):
             return tf.equal(choice, _RANDAUGMENT_OPS.index(name))
@@ -392,29 +406,28 @@ def _randaugment(x, key, layers: int, magnitude: float, value_range, height, wid
 # --- mixing steps ----------------------------------------------------------------------------
 
 
-def _partners(key, n):
-    return tf.argsort(_uniform(key, [n]))
+def _partners(u):
+    """A random permutation of the batch from [B] uniforms: each example's mixing partner."""
+    return tf.argsort(u)
 
 
-def _mixup(x, y, key, lam):
+def _mixup(x, y, u, lam):
     """Mixup (Zhang et al., 2018) with per-example weights ``lam`` [B] ~ Beta(a, a)."""
-    n = tf.shape(x)[0]
-    perm = _partners(_key(key, 1), n)
+    perm = _partners(u[:, 0])
     x = _blend(tf.gather(x, perm), x, lam)
     y = lam[:, None] * y + (1.0 - lam[:, None]) * tf.gather(y, perm)
     return x, y
 
 
-def _cutmix(x, y, key, lam):
+def _cutmix(x, y, u, lam):
     """CutMix (Yun et al., 2019): a box of area ``1 - lam`` from a partner, labels by area."""
     shape = tf.shape(x)
-    n, height, width = shape[0], shape[1], shape[2]
+    height, width = shape[1], shape[2]
     h = tf.cast(height, tf.float32)
     w = tf.cast(width, tf.float32)
-    perm = _partners(_key(key, 1), n)
-    u = _uniform(_key(key, 2), [2, n])
+    perm = _partners(u[:, 0])
     cut = tf.sqrt(1.0 - lam)
-    cy, cx = u[0] * h, u[1] * w
+    cy, cx = u[:, 1] * h, u[:, 2] * w
     top = tf.cast(tf.clip_by_value(tf.round(cy - cut * h / 2), 0, h), tf.int32)
     bottom = tf.cast(tf.clip_by_value(tf.round(cy + cut * h / 2), 0, h), tf.int32)
     left = tf.cast(tf.clip_by_value(tf.round(cx - cut * w / 2), 0, w), tf.int32)
@@ -450,6 +463,9 @@ class Augmenter:
             ``(0, 1)`` for unit floats): colour steps scale by it and clip to it.
         jit_compile: compile the batch function with XLA (default). It roughly doubles the
             throughput on CPU; turn it off where XLA is unavailable.
+        implementation: the warp, ``"gather"`` (pure ops, XLA-friendly) or ``"kernel"``
+            (`ImageProjectiveTransformV3`); default: gather with XLA, else kernel. Both give
+            the same images (to rounding).
 
     Call it on a batch, ``augmenter(images, labels, epoch=e, step=s)``, with
     ``images [B, H, W, C]`` and labels ``[B]``/``[B, K]`` or ``None``; or wrap a batched
@@ -466,6 +482,7 @@ class Augmenter:
         fill_value: float = 0.0,
         value_range: tuple[float, float] = (0.0, 255.0),
         jit_compile: bool = True,
+        implementation: str | None = None,
     ):
         self.steps = parse_spec(spec)
         self.spec = ",".join(str(s) for s in self.steps)
@@ -480,7 +497,9 @@ class Augmenter:
         self.jit_compile = bool(jit_compile)
         # XLA fuses the gather warp with the pixel work around it; without XLA the C++
         # kernel is the faster warp.
-        self._implementation = "gather" if self.jit_compile else "kernel"
+        self._implementation = implementation or ("gather" if self.jit_compile else "kernel")
+        if self._implementation not in image_ops.IMPLEMENTATIONS:
+            raise ValueError(f"implementation must be one of {image_ops.IMPLEMENTATIONS}")
         self._compiled = None
         self._epoch: tf.Variable | None = None
         self._generator: tf.random.Generator | None = None
@@ -507,7 +526,13 @@ class Augmenter:
             return images if labels is None else (images, labels)
         # Beta draws (gamma sampling) have no XLA kernel: drawn here, outside the compiled
         # function, one [B] vector per mixing step.
+        # All random numbers are drawn here, outside the compiled function: the stream is
+        # then the same with and without XLA (whose stateless kernels differ from the CPU's
+        # for some seeds), and Beta draws (gamma sampling) have no XLA kernel.
         n = tf.shape(images)[0]
+        noise = [
+            _uniform(_key(key, i), [n, _noise_width(step)]) for i, step in enumerate(self.steps)
+        ]
         lams = {
             i: _beta(_key(_key(key, i), 0x6C616D), n, step.args[0])
             for i, step in enumerate(self.steps)
@@ -515,14 +540,14 @@ class Augmenter:
         }
         if self.jit_compile:
             if self._compiled is None:
-                self._compiled = tf.function(self._augment, jit_compile=True)
-            x, y = self._compiled(images, labels, key, lams)
+                self._compiled = tf.function(self._augment, jit_compile=True, reduce_retracing=True)
+            x, y = self._compiled(images, labels, noise, lams)
         else:
-            x, y = self._augment(images, labels, key, lams)
+            x, y = self._augment(images, labels, noise, lams)
         x = tf.ensure_shape(x, images.shape)
         return x if labels is None else (x, y)
 
-    def _augment(self, images, labels, key, lams):
+    def _augment(self, images, labels, noise, lams):
         dtype = images.dtype
         shape = tf.shape(images)
         n, height, width = shape[0], shape[1], shape[2]
@@ -544,15 +569,15 @@ class Augmenter:
             return x if erase is None else tf.where(erase[..., None], self.fill_value, x)
 
         for index, step in enumerate(self.steps):
-            k = _key(key, index)
+            u = noise[index]
             if step.name in GEOMETRIC:
-                m = _geometry(step, k, n, height, width)
+                m = _geometry(step, u, n, height, width)
                 pending = m if pending is None else tf.matmul(pending, m)
                 continue
             if step.name == "cutout":
                 # Fused into the pending warp where there is one: erased pixels read the fill
                 # value instead of the image, which costs nothing extra.
-                erase = _cutout_mask(k, step.args[0], n, height, width)
+                erase = _cutout_mask(u, step.args[0], height, width)
                 if pending is None:
                     x = tf.where(erase[..., None], self.fill_value, x)
                 else:
@@ -562,15 +587,15 @@ class Augmenter:
             x = flush(x, pending)
             pending = None
             if step.name in COLOUR:
-                x = _colour(step, x, k, self.value_range)
+                x = _colour(step, x, u, self.value_range)
             elif step.name == "randaugment":
                 x, pending = _randaugment(
-                    x, k, step.args[0], step.args[1], self.value_range, height, width
+                    x, u, step.args[0], step.args[1], self.value_range, height, width
                 )
             elif step.name == "mixup":
-                x, labels = _mixup(x, labels, k, lams[index])
+                x, labels = _mixup(x, labels, u, lams[index])
             elif step.name == "cutmix":
-                x, labels = _cutmix(x, labels, k, lams[index])
+                x, labels = _cutmix(x, labels, u, lams[index])
         x = flush(x, pending)
         if dtype.is_integer:
             x = tf.clip_by_value(tf.round(x), dtype.min, dtype.max)
@@ -661,7 +686,8 @@ class Augmentation(keras.layers.Layer):
     `keras.random.SeedGenerator` seeded with ``seed``, so every training step differs and
     a rebuilt model with the same seed repeats the stream. Mixing steps (mixup, cutmix) need
     labels and therefore belong in the tf.data pipeline, not in a layer. TensorFlow backend
-    (the augmentation is written in TF ops).
+    (the augmentation is written in TF ops). The warp is the pure-ops gather, so the layer
+    also works inside a model compiled with XLA (`jit_compile=True`).
 
     Args: as for `Augmenter`, without ``num_classes``.
     """
@@ -677,8 +703,17 @@ class Augmentation(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        # No nested XLA function: the model decides how its graph is compiled.
         self.augmenter = Augmenter(
-            spec, seed, None, interpolation, fill_mode, fill_value, tuple(value_range)
+            spec,
+            seed,
+            None,
+            interpolation,
+            fill_mode,
+            fill_value,
+            tuple(value_range),
+            jit_compile=False,
+            implementation="gather",
         )
         if self.augmenter.mixes:
             raise ValueError(
