@@ -122,6 +122,11 @@ def test_lookahead_resets_fast_weights_every_sync_period():
     assert int(optimizer.iterations) == 4
 
 
+def test_lookahead_rejects_base_arguments():
+    with pytest.raises(ValueError, match="inner optimizer"):
+        kdo.Lookahead(keras.optimizers.Adam(), clipnorm=1.0)
+
+
 def test_lookahead_reads_learning_rate_through():
     optimizer = kdo.Lookahead(keras.optimizers.Adam(0.01))
     optimizer.learning_rate = 0.5
@@ -392,6 +397,17 @@ def test_sam_fits_with_kerasdl_optimizer_and_metrics(adaptive):
     assert set(history) == {"loss", "mae"}
     assert history["loss"][-1] < history["loss"][0]
     assert sam.predict(x[:2], verbose=0).shape == (2, 1)
+
+
+def test_sam_model_saves_and_reloads(tmp_path):
+    x, y = _regression_data(n=16)
+    sam = kdo.SAM(_small_model(), rho=0.1)
+    sam.compile(optimizer=kdo.RectifiedAdam(0.01), loss="mse")
+    sam.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    sam.save(tmp_path / "sam.keras")
+    loaded = keras.models.load_model(tmp_path / "sam.keras")
+    assert isinstance(loaded, kdo.SAM) and loaded.rho == 0.1
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), sam.predict(x, verbose=0), rtol=1e-6)
 
 
 def test_sam_config_round_trip_and_mixed_precision():

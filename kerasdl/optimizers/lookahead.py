@@ -47,8 +47,12 @@ class Lookahead(keras.optimizers.Optimizer):
     ):
         from kerasdl.optimizers import get
 
-        # Base arguments (clipnorm, ...) belong to the inner optimizer.
-        super().__init__(learning_rate=0.0, name=name, **kwargs)
+        if kwargs:
+            raise ValueError(
+                f"Lookahead does not take {sorted(kwargs)}: set clipping, weight decay, "
+                "EMA and the like on the inner optimizer"
+            )
+        super().__init__(learning_rate=0.0, name=name)
         self.inner_optimizer = get(optimizer)
         if int(sync_period) < 1:
             raise ValueError(f"sync_period must be >= 1, got {sync_period}")
