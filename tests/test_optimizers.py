@@ -455,6 +455,9 @@ def test_get_lookahead_prefix_instances_and_errors():
     assert type(kdo.get(keras.optimizers.serialize(kdo.Yogi()))) is kdo.Yogi
     with pytest.raises(ValueError, match="Unknown optimizer 'adamx'"):
         kdo.get("adamx")
+    with pytest.raises(ValueError, match="weight_decay"):
+        kdo.get("adamw_tfa", learning_rate=0.01)
+    assert ranger.optimizer is ranger.inner_optimizer
 
 
 def test_lookahead_slow_weights_start_at_initial_weights_in_fit():

@@ -81,4 +81,7 @@ def get(identifier, **kwargs) -> keras.optimizers.Optimizer:
     if key not in known or key == "lookahead":
         choices = sorted(set(known) - {"lookahead"}) + ["lookahead_<name>"]
         raise ValueError(f"Unknown optimizer {identifier!r}; known: {', '.join(choices)}")
-    return known[key](**kwargs)
+    try:
+        return known[key](**kwargs)
+    except TypeError as error:  # e.g. adamw_tfa without weight_decay
+        raise ValueError(f"Cannot build optimizer {identifier!r}: {error}") from None

@@ -76,6 +76,11 @@ class Lookahead(keras.optimizers.Optimizer):
         return self._variables + self.inner_optimizer.variables
 
     @property
+    def optimizer(self):
+        """The inner optimizer (the constructor's argument name, as in tfa)."""
+        return self.inner_optimizer
+
+    @property
     def iterations(self):
         return self.inner_optimizer.iterations
 
