@@ -313,7 +313,9 @@ def _colour(step: Step, x, u, value_range):
 
 
 # RandAugment (Cubuk et al., 2020) op list without equalize; magnitudes follow timm's
-# scaling with m = M / 10.
+# "increasing" variant (rand-mM-inc1) with m = M / 10: enhance factors 1 +- 0.9 m (random
+# sign), rotate 30 m degrees, shear 0.3 m, translate 0.45 m of the size, posterize to
+# 8 - round(4 m) bits, solarize above 256 (1 - m).
 _RANDAUGMENT_OPS = (
     "identity",
     "autocontrast",
@@ -530,9 +532,8 @@ class Augmenter:
         # then the same with and without XLA (whose stateless kernels differ from the CPU's
         # for some seeds), and Beta draws (gamma sampling) have no XLA kernel.
         n = tf.shape(images)[0]
-        noise = [
-            _uniform(_key(key, i), [n, _noise_width(step)]) for i, step in enumerate(self.steps)
-        ]
+        widths = [_noise_width(step) for step in self.steps]
+        noise = tf.split(_uniform(key, [n, sum(widths)]), widths, axis=1)
         lams = {
             i: _beta(_key(_key(key, i), 0x6C616D), n, step.args[0])
             for i, step in enumerate(self.steps)
