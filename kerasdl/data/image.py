@@ -22,43 +22,50 @@ Spec grammar (whitespace is ignored)::
     recipe:= "none" | "cifar" | "mnist" | "cifar-randaugment"   (expands in place)
     step  := name (":" value)*
 
-=================  ===========  =======================================================
-step               defaults     what each example gets
-=================  ===========  =======================================================
-``crop:P``         4            zero-pad P px per side, random HxW crop (integer shift)
-``flip:M``         h            mirrored with probability 1/2; M is h, v or hv
-``rotate:D``       15           rotation by U(-D, D) degrees
-``scale:S``        0.1          zoom by U(1-S, 1+S) about the centre
-``translate:F``    0.1          shift by U(-F, F) x size (F < 1) or pixels (F >= 1), x and y
-``shear:D``        10           shear by U(-D, D) degrees, x and y independently
-``cutout:S``       8            one SxS patch (uniform centre, clipped) set to ``fill_value``
-``brightness:D``   0.2          add U(-D, D) x (value range)
-``contrast:C``     0.2          scale around the per-channel mean by U(1-C, 1+C)
-``saturation:S``   0.2          blend with grey by U(1-S, 1+S) (PIL ``Color``)
-``hue:H``          0.05         rotate hue by U(-H, H) turns (in YIQ space)
-``mixup:A``        0.2          lam ~ Beta(A, A); x, y = lam x + (1-lam) x', same for y
-``cutmix:A``       1.0          paste a box of area ~ 1-lam from a partner; y by area
-``randaugment:N:M`` 2, 9        N ops per example from 13, magnitude M in 0..10
-=================  ===========  =======================================================
+=====================  ========  ==============================================================
+step                   defaults  what each example gets
+=====================  ========  ==============================================================
+``crop:P``             4         zero-pad P px per side, random HxW crop (integer shift)
+``flip:M``             h         mirrored with probability 1/2; M is h, v or hv
+``rotate:D``           15        rotation by U(-D, D) degrees
+``scale:S``            0.1       zoom by U(1-S, 1+S) about the centre
+``translate:F``        0.1       shift by U(-F, F) x size (F < 1) or pixels (F >= 1), x and y
+``shear:D``            10        shear by U(-D, D) degrees, x and y independently
+``cutout:S``           8         one SxS patch (uniform centre, clipped) set to ``fill_value``
+``brightness:D``       0.2       add U(-D, D) x (value range)
+``contrast:C``         0.2       scale around the per-channel mean by U(1-C, 1+C)
+``saturation:S``       0.2       blend with grey by U(1-S, 1+S) (PIL ``Color``)
+``hue:H``              0.05      rotate hue by U(-H, H) turns (in YIQ space)
+``mixup:A``            0.2       lam ~ Beta(A, A); x, y = lam x + (1-lam) x', same for y
+``cutmix:A``           1.0       paste a box of area ~ 1-lam from a partner; y by area
+``randaugment:N:M``    2, 9      N ops per example from 13, magnitude M in 0..10
+=====================  ========  ==============================================================
 
 Recipes: ``cifar`` = ``crop:4,flip,rotate:15,cutout:8``; ``mnist`` = ``crop:2,rotate:10,
 scale:0.1``; ``cifar-randaugment`` = ``crop:4,flip,randaugment:2:9,cutout:8``; ``none`` = no
 steps.
 
 Execution. Consecutive geometric steps (crop, flip, rotate, scale, translate, shear) are
-composed into one ``[B, 3, 3]`` inverse map per example and applied with a single
-`ImageProjectiveTransformV3` warp (`kerasdl.ops.transform`): one interpolation instead of
-one per step, and one kernel launch per batch — this is where the speed over a chain of
-Keras preprocessing layers comes from. Because the warp happens once, a region filled by an
+composed into one ``[B, 3, 3]`` inverse map per example and applied with a single warp: one
+interpolation instead of one per step. Because the warp happens once, a region filled by an
 earlier step (crop's zero border) is moved by the later ones exactly as if applied in turn;
-all geometric steps share ``fill_mode``/``fill_value``. Pixel steps (cutout, colour) run
-in spec order between warps; colour steps compute in float32. Mixing steps need labels:
-integer class ids are one-hot encoded (``num_classes`` required) and the labels come back
-float32 ``[B, num_classes]``. Images come back in their input dtype (integers are rounded
-and clipped), labels unchanged when no mixing step is present.
+all geometric steps share ``fill_mode``/``fill_value``. A cutout right after the warp is
+fused into it (erased pixels read the fill value). By default the whole batch function is
+compiled with XLA and warps with `kerasdl.ops.warp` (gathers that XLA fuses with the
+casts, cutout and rounding into one loop); with ``jit_compile=False`` it warps with the
+`ImageProjectiveTransformV3` kernel; both give the same images (to +-1 rounding). One
+fused pass per batch, instead of a chain of layers each reading and writing the batch, is
+where the speed over Keras preprocessing layers comes from (``benchmarks/augment.py``).
 
-All randomness uses `tf.random.stateless_*` ops: the augmentation runs on TensorFlow (it
-lives in tf.data), not on other Keras backends.
+Pixel steps run in spec order between warps, in float32. Mixing steps need labels: integer
+class ids are one-hot encoded (``num_classes`` required) and the labels come back float32
+``[B, num_classes]``; mixing partners are a random permutation of the batch. Images come
+back in their input dtype (integers rounded and clipped), labels unchanged when no mixing
+step is present.
+
+All randomness is drawn with `tf.random.stateless_*` (Philox) outside the compiled part, so
+the stream does not depend on ``jit_compile``. The augmentation is TensorFlow code (it lives
+in tf.data), not a multi-backend `keras.ops` one; the geometry it calls is.
 """
 
 from __future__ import annotations
