@@ -13,7 +13,14 @@ the mean.
 
 import keras
 from keras import ops
-from keras.src.backend import set_keras_mask
+
+try:  # Keras keeps its mask setter private; the attribute is what every backend reads.
+    from keras.src.backend import set_keras_mask
+except ImportError:  # pragma: no cover
+
+    def set_keras_mask(x, mask):
+        x._keras_mask = mask
+
 
 __all__ = [
     "PolyLoss",

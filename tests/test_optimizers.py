@@ -125,6 +125,17 @@ def test_lookahead_resets_fast_weights_every_sync_period():
 def test_lookahead_rejects_base_arguments():
     with pytest.raises(ValueError, match="inner optimizer"):
         kdo.Lookahead(keras.optimizers.Adam(), clipnorm=1.0)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+        kdo.Lookahead(keras.optimizers.Adam(gradient_accumulation_steps=2))
+
+
+def test_lookahead_around_loss_scale_optimizer_scales_the_loss():
+    inner = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(1.0), initial_scale=8.0)
+    optimizer = kdo.Lookahead(inner, sync_period=100)
+    assert float(optimizer.scale_loss(2.0)) == 16.0
+    w = keras.Variable(np.zeros(1, "float32"))
+    optimizer.apply_gradients([(np.array([8.0], "float32"), w)])  # a scaled gradient of 1
+    np.testing.assert_allclose(w.numpy(), [-1.0])
 
 
 def test_lookahead_reads_learning_rate_through():

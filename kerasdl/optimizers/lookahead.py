@@ -54,6 +54,10 @@ class Lookahead(keras.optimizers.Optimizer):
             )
         super().__init__(learning_rate=0.0, name=name)
         self.inner_optimizer = get(optimizer)
+        if self.inner_optimizer.gradient_accumulation_steps:
+            raise ValueError(
+                "Lookahead does not support an inner optimizer with gradient_accumulation_steps"
+            )
         if int(sync_period) < 1:
             raise ValueError(f"sync_period must be >= 1, got {sync_period}")
         self.sync_period = int(sync_period)
@@ -134,6 +138,10 @@ class Lookahead(keras.optimizers.Optimizer):
         tf.__internal__.distribute.interim.maybe_merge_call(
             update_all, self._distribution_strategy, pairs
         )
+
+    def scale_loss(self, loss):
+        # An inner LossScaleOptimizer unscales the gradients, so it scales the loss.
+        return self.inner_optimizer.scale_loss(loss)
 
     def finalize_variable_values(self, var_list):
         self.inner_optimizer.finalize_variable_values(var_list)
