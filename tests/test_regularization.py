@@ -113,6 +113,14 @@ def test_weight_norm_trains_g_and_v_in_fit_and_reloads(tmp_path):
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-5)
 
 
+def test_weight_norm_remove_bakes_the_kernel():
+    model, layer = _wn_dense(data_init=True, activation="relu")
+    expected = np.asarray(model(X))
+    plain = layer.remove()
+    assert isinstance(plain, keras.layers.Dense)
+    np.testing.assert_allclose(plain(X), expected, rtol=1e-4, atol=1e-5)
+
+
 def test_weight_norm_conv2d_normalises_per_filter():
     keras.utils.set_random_seed(0)
     layer = kdl_layers.WeightNormalization(keras.layers.Conv2D(3, 2), data_init=False)

@@ -68,6 +68,7 @@ class WeightNormalization(keras.layers.Wrapper):
     normalised kernel, so its pre-activations were standardised only when
     `||v|| = 1`. Here they are standardised. Recurrent layers are not
     supported (the paper advises against data-dependent init there).
+    `remove()` bakes `g * v / ||v||` into the wrapped layer and returns it.
 
     Args:
         layer: a layer with a `kernel` (Dense, Conv1D/2D/3D, ...).
@@ -145,6 +146,14 @@ class WeightNormalization(keras.layers.Wrapper):
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)
+
+    def remove(self):
+        """Writes `g * v / ||v||` into the wrapped layer's kernel and returns that layer
+        (for inference or export without the wrapper), as tfa's `remove()`."""
+        if not self.built:
+            raise ValueError("WeightNormalization.remove() needs a built layer")
+        self.layer.kernel.assign(self._direction() * ops.cast(self.g, self.layer.kernel.dtype))
+        return self.layer
 
     def get_config(self):
         config = super().get_config()
