@@ -531,6 +531,7 @@ def resized_crop(
         images: ``[B, H, W, C]``, any dtype (kept).
         boxes: ``[B, 4]`` normalised ``(y1, x1, y2, x2)``, as for `tf.image.crop_and_resize`:
             output pixel ``(i, j)`` samples input ``(y1 (H-1) + i (y2-y1)(H-1)/(h-1), ...)``.
+            Samples outside the image repeat the edge (``crop_and_resize`` would give 0).
         size: ``(height, width)`` of the output.
         interpolation: ``"nearest"`` or ``"bilinear"``.
 
