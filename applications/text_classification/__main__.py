@@ -27,18 +27,18 @@ from kerasdl.export import export_saved_model, text_attention_serving, text_clas
 
 TASK = "text_classification"
 
-# Recipes, one per model. textcnn keeps Kim 2014's network (widths 3/4/5 x 100 maps,
-# dropout 0.5, max-norm 3) but trains it the fast way: 128-d embeddings instead of 300,
-# Adam instead of Adadelta, length-bucketed batches, a cosine schedule over few epochs,
-# and the best epoch on the validation split kept.
+# Recipes, one per model. textcnn is Kim 2014's network unchanged (300-d embeddings, widths
+# 3/4/5 x 100 maps, dropout 0.5, max-norm 3) trained the fast way: Adam instead of
+# Adadelta, length-bucketed batches instead of padding every text to the longest, a cosine
+# schedule over 3 epochs instead of 25, and the epoch with the best validation accuracy kept.
 RECIPES = {
-    "textcnn": dict(epochs=5, batch_size=50, learning_rate=1e-3, embedding_dim=128),
-    "rnn_attention": dict(epochs=5, batch_size=50, learning_rate=2e-3, embedding_dim=128),
-    "transformer": dict(epochs=8, batch_size=50, learning_rate=5e-4, embedding_dim=128),
-    "mean_embedding": dict(epochs=10, batch_size=50, learning_rate=5e-3, embedding_dim=128),
+    "textcnn": dict(epochs=3, batch_size=50, learning_rate=1e-3, embedding_dim=300),
+    "rnn_attention": dict(epochs=4, batch_size=50, learning_rate=2e-3, embedding_dim=128),
+    "transformer": dict(epochs=6, batch_size=50, learning_rate=5e-4, embedding_dim=128),
+    "mean_embedding": dict(epochs=4, batch_size=50, learning_rate=5e-3, embedding_dim=128),
 }
 
-trainer.define_common_flags(task=TASK, epochs=5, batch_size=50, learning_rate=1e-3)
+trainer.define_common_flags(task=TASK, epochs=3, batch_size=50, learning_rate=1e-3)
 flags.DEFINE_string("dataset", None, "TFDS name: imdb_reviews, ag_news_subset, trec, glue/sst2...")
 flags.DEFINE_string("tfds_data_dir", None, "TFDS data folder (default: TFDS's own).")
 flags.DEFINE_string("train_file", None, "Training .tsv (label<TAB>text) or .csv.")
@@ -46,7 +46,7 @@ flags.DEFINE_string("valid_file", None, "Validation file; default: --validation_
 flags.DEFINE_string("test_file", None, "Test file (needed unless --cv_folds).")
 flags.DEFINE_string("encoding", "utf-8", "Encoding of the data files.")
 flags.DEFINE_enum("model", "textcnn", list(RECIPES), "The classifier.")
-flags.DEFINE_integer("embedding_dim", 128, "Width of random embeddings.")
+flags.DEFINE_integer("embedding_dim", 300, "Width of random embeddings (recipe: 300 textcnn, else 128).")
 flags.DEFINE_string("embeddings_file", None, "GloVe/word2vec text vectors (.txt or .txt.gz).")
 flags.DEFINE_string(
     "embeddings_mode", None, f"{', '.join(EMBEDDING_MODES)}; default non-static with a file."
@@ -284,15 +284,16 @@ def main(argv):
         extra["test_source"] = f"{FLAGS.cv_folds}-fold cross-validation mean"
     if cv is not None:
         extra["cross_validation"] = cv
-    model.save(os.path.join(model_dir, "model.keras"))
+    # One model from raw strings to probabilities: saved as model.keras, and exported (the
+    # export must track the preprocessor's lookup tables as well as the weights).
+    texts = keras.Input(shape=(), dtype="string", name="texts")
+    end_to_end = keras.Model(texts, model(preprocessor(texts)), name="text_classifier")
+    end_to_end.save(os.path.join(model_dir, "model.keras"))
     endpoints = {"serving_default": text_classifier_serving(model, preprocessor, data.labels.names)}
     if FLAGS.model == "rnn_attention":
         endpoints["attention_weights"] = text_attention_serving(
             models.attention_model(model), preprocessor
         )
-    # The preprocessor's lookup tables must be tracked too: export the two as one model.
-    texts = keras.Input(shape=(), dtype="string", name="texts")
-    end_to_end = keras.Model(texts, model(preprocessor(texts)), name="text_classifier")
     export_saved_model(export_dir, end_to_end, endpoints)
     epochs_run = len(history.epoch)
     metrics = trainer.write_metrics(

@@ -1,0 +1,302 @@
+"""End-to-end tests of `python -m applications.text_classification`.
+
+Each test runs the trainer as a user would, in a subprocess from the repository root, on
+small slices of MR and TREC (1 epoch), and checks what it leaves behind: metrics.json, a
+SavedModel that a process without kerasdl serves from raw strings with the in-memory
+model's outputs, the attention signature, cross-validation figures, TFDS names (mocked),
+and one clear stderr line with exit status 2 on bad input.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+TRAINER = [sys.executable, "-m", "applications.text_classification"]
+SENTENCES = [
+    "a gorgeous , witty , seductive movie .",
+    "the plot is nothing but boilerplate clichés from start to finish .",
+    "zzzunseen words only",
+    "",
+    "it's a masterpiece " * 30,
+]
+
+
+def run_trainer(*flags: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*TRAINER, *flags], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def head(source, path, lines):
+    path.write_text("".join(source.read_text().splitlines(keepends=True)[:lines]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def mr_small(shared_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mr_small")
+    train = head(shared_data / "mr" / "train.tsv", folder / "train.tsv", 600)
+    test = head(shared_data / "mr" / "test.tsv", folder / "test.tsv", 100)
+    return train, test
+
+
+@pytest.fixture(scope="module")
+def textcnn_run(mr_small, tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("textcnn_run")
+    train, test = mr_small
+    result = run_trainer(
+        f"--model_dir={model_dir}", f"--train_file={train}", f"--test_file={test}", "--epochs=1"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return model_dir, result
+
+
+def test_textcnn_run_writes_metrics_report_and_exports(textcnn_run):
+    model_dir, result = textcnn_run
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["task"] == "text_classification"
+    assert metrics["model"] == "textcnn"
+    assert 0 <= metrics["test"]["accuracy"] <= 1
+    assert metrics["train_seconds"] > 0
+    assert metrics["class_names"] == ["neg", "pos"]
+    assert metrics["flags"]["embedding_dim"] == 300  # the textcnn recipe: Kim's width
+    assert (model_dir / "report.json").exists() and (model_dir / "model.keras").exists()
+    assert (model_dir / "export" / "saved_model.pb").exists()
+    assert not (model_dir / "backup").exists(), "a finished run leaves no backup behind"
+    assert "test accuracy" in result.stdout and "val_accuracy" in result.stdout
+    assert result.stderr.strip() == "", f"a clean run prints nothing on stderr: {result.stderr}"
+
+
+SERVE_WITHOUT_KERASDL = textwrap.dedent(
+    """
+    import json
+    import sys
+    import numpy as np
+    import tensorflow as tf
+
+    export_dir, signature, texts_path, out_path = sys.argv[1:]
+    serve = tf.saved_model.load(export_dir).signatures[signature]
+    texts = json.load(open(texts_path))
+    outputs = serve(texts=tf.constant(texts))
+    assert "kerasdl" not in sys.modules
+    arrays = {name: value.numpy() for name, value in outputs.items()}
+    for name, value in arrays.items():
+        if value.dtype == object:
+            arrays[name] = value.astype(str)
+    np.savez(out_path, **arrays)
+    """
+)
+
+
+def serve_in_fresh_process(export_dir, texts, tmp_path, signature="serving_default"):
+    texts_path, out_path = tmp_path / "texts.json", tmp_path / "outputs.npz"
+    texts_path.write_text(json.dumps(texts))
+    command = [sys.executable, "-c", SERVE_WITHOUT_KERASDL]
+    subprocess.run(
+        [*command, str(export_dir), signature, str(texts_path), str(out_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return dict(np.load(out_path))
+
+
+def test_export_serves_raw_strings_without_kerasdl(textcnn_run, tmp_path):
+    import keras
+    import tensorflow as tf
+
+    import kerasdl  # noqa: F401  (registers custom objects)
+
+    model_dir, _ = textcnn_run
+    served = serve_in_fresh_process(model_dir / "export", SENTENCES, tmp_path)
+    model = keras.models.load_model(model_dir / "model.keras")  # raw strings in
+    expected = np.asarray(model(tf.constant(SENTENCES)))
+    assert served["probabilities"].dtype == np.float32
+    assert served["probabilities"].shape == (len(SENTENCES), 2)
+    np.testing.assert_allclose(served["probabilities"], expected, atol=1e-5, rtol=0)
+    np.testing.assert_array_equal(served["class_ids"], expected.argmax(-1))
+    assert list(served["class_names"]) == [["neg", "pos"][i] for i in expected.argmax(-1)]
+    # One text alone gets what it gets in a batch beside longer ones (padding is masked).
+    alone = np.asarray(model(tf.constant(SENTENCES[:1])))
+    np.testing.assert_allclose(alone[0], expected[0], atol=1e-5)
+
+
+def test_rnn_attention_cross_validates_and_exports_attention_weights(mr_small, tmp_path):
+    train, test = mr_small
+    model_dir = tmp_path / "run"
+    result = run_trainer(
+        f"--model_dir={model_dir}",
+        f"--train_file={train}",
+        f"--test_file={test}",
+        "--model=rnn_attention",
+        "--rnn_cell=gru",
+        "--cv_folds=2",
+        "--epochs=1",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    cv = metrics["cross_validation"]
+    assert cv["folds"] == 2 and len(cv["fold_accuracies"]) == 2
+    assert cv["accuracy_mean"] == pytest.approx(np.mean(cv["fold_accuracies"]))
+    assert "2-fold CV" in result.stdout
+    texts = ["a gorgeous movie .", "zzzunseen words only here ."]
+    served = serve_in_fresh_process(model_dir / "export", texts, tmp_path, "attention_weights")
+    weights = served["attention_weights"]
+    assert weights.shape == served["tokens"].shape == (2, 5)
+    np.testing.assert_allclose(weights.sum(-1), 1, atol=1e-5)
+    assert list(served["tokens"][0]) == ["a", "gorgeous", "movie", ".", ""]
+    assert weights[0, 4] == 0 and served["token_ids"][1, 0] == 1  # padding; unknown word
+    scores = serve_in_fresh_process(model_dir / "export", texts, tmp_path)
+    assert scores["probabilities"].shape == (2, 2)
+
+
+def test_mean_embedding_with_pretrained_vectors(mr_small, tmp_path):
+    train, test = mr_small
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("the 0.1 0.2 0.3 0.4\nmovie 0.5 0.5 0.5 0.5\ngood 1 1 1 1\n")
+    model_dir = tmp_path / "run"
+    result = run_trainer(
+        f"--model_dir={model_dir}",
+        f"--train_file={train}",
+        f"--test_file={test}",
+        "--model=mean_embedding",
+        f"--embeddings_file={vectors}",
+        "--embeddings_mode=static",
+        "--epochs=1",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "vectors for 3 of" in result.stdout
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["parameters"] == metrics["vocabulary_size"] * 4 + 4 * 2 + 2
+
+
+RUN_WITH_MOCK_TFDS = textwrap.dedent(
+    """
+    import runpy
+    import sys
+
+    import tensorflow_datasets as tfds
+
+    sys.argv = ["text_classification", *sys.argv[1:]]
+    policy = tfds.testing.MockPolicy.USE_CODE
+    with tfds.testing.mock_data(num_examples=60, policy=policy):
+        runpy.run_module("applications.text_classification", run_name="__main__")
+    """
+)
+
+
+def test_tfds_name_trains_a_transformer(tmp_path):
+    model_dir = tmp_path / "run"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RUN_WITH_MOCK_TFDS,
+            "--dataset=trec",
+            "--model=transformer",
+            f"--model_dir={model_dir}",
+            "--epochs=1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["dataset"] == "trec" and metrics["model"] == "transformer"
+    assert metrics["class_names"] == ["ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"]
+    assert (model_dir / "export" / "saved_model.pb").exists()
+
+
+def _file(flag, path, text):
+    path.write_text(text)
+    return f"--{flag}={path}"
+
+
+GOOD = "pos\ta fine film\nneg\ta dull film\n"
+BAD_INPUTS = {
+    "missing_train_file": (
+        lambda d: [f"--train_file={d / 'nope.tsv'}", f"--test_file={d / 'nope.tsv'}"],
+        "nope.tsv: file not found",
+    ),
+    "three_columns": (
+        lambda d: [
+            _file("train_file", d / "bad.tsv", GOOD + "pos\tx\ty\n"),
+            _file("test_file", d / "test.tsv", GOOD),
+        ],
+        "bad.tsv:3: expected 2 tab-separated columns",
+    ),
+    "unseen_test_label": (
+        lambda d: [
+            _file("train_file", d / "train.tsv", GOOD),
+            _file("test_file", d / "test.tsv", GOOD + "meh\tso so\n"),
+        ],
+        "test.tsv:3: label 'meh' does not occur in the training data",
+    ),
+    "bad_vectors_file": (
+        lambda d: [
+            _file("train_file", d / "train.tsv", GOOD),
+            _file("test_file", d / "test.tsv", GOOD),
+            _file("embeddings_file", d / "v.txt", "fine 1 2\nfilm 1 oops\n"),
+        ],
+        "v.txt:2: 'oops' is not a number",
+    ),
+    "no_test_data": (
+        lambda d: [_file("train_file", d / "train.tsv", GOOD)],
+        "--test_file: no test data",
+    ),
+    "mode_without_file": (
+        lambda d: [
+            _file("train_file", d / "train.tsv", GOOD),
+            _file("test_file", d / "test.tsv", GOOD),
+            "--embeddings_mode=static",
+        ],
+        "--embeddings_mode: static needs --embeddings_file",
+    ),
+    "unknown_model": (lambda d: ["--model=bert"], "model"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_exits_2_with_one_clear_line(case, tmp_path):
+    make_flags, expected = BAD_INPUTS[case]
+    model_dir = tmp_path / "model"
+    result = run_trainer(f"--model_dir={model_dir}", "--epochs=1", *make_flags(tmp_path))
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+    leftovers = {p.name for p in model_dir.iterdir()} if model_dir.exists() else set()
+    assert not leftovers & {"export", "metrics.json", "model.keras", "checkpoint.keras"}
+
+
+def run_target(shared_data, tmp_path, name, epochs=None):
+    flags = [
+        f"--model_dir={tmp_path}",
+        f"--train_file={shared_data / name / 'train.tsv'}",
+        f"--test_file={shared_data / name / 'test.tsv'}",
+    ]
+    if epochs:
+        flags.append(f"--epochs={epochs}")
+    result = run_trainer(*flags, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads((tmp_path / "metrics.json").read_text())
+
+
+@pytest.mark.slow
+def test_mr_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
+    metrics = run_target(shared_data, tmp_path, "mr")
+    assert metrics["test"]["accuracy"] >= 0.761, metrics["test"]  # Kim 2014 CNN-rand
+
+
+@pytest.mark.slow
+def test_trec_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
+    metrics = run_target(shared_data, tmp_path, "trec")
+    assert metrics["test"]["accuracy"] >= 0.912, metrics["test"]  # Kim 2014 CNN-rand
