@@ -104,7 +104,7 @@ def main() -> None:
         runs = ", ".join(f"{v:,.0f}" for v in values)
         cpu = statistics.median(cpu_rates[name])
         print(
-            f"{name:>13}: {statistics.median(values):>9,.0f} images/s"
+            f"{name:>14}: {statistics.median(values):>9,.0f} images/s"
             f"  ({cpu:,.0f} images per CPU-second; runs: {runs})"
         )
     wall_ratio = statistics.median(rates["kerasdl"]) / statistics.median(rates["keras layers"])
