@@ -6,7 +6,7 @@ crops of the two colour photographs shipped with scikit-learn
 (`sklearn.datasets.load_sample_images`), resized to ``--size`` pixels. The PNG is encoded
 with `tf.io.encode_png`; no plotting library is needed.
 
-    python benchmarks/augment_grid.py [--out docs/augment_grid.png] [--size 48] [--samples 6]
+    python benchmarks/augment_grid.py [--out docs/augment_grid.png] [--size 44] [--samples 6]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tensorflow as tf  # noqa: E402
 
 from kerasdl.data.image import Augmenter  # noqa: E402
 
-# One row each; strengths a little above the defaults so each step is visible at 48 px.
+# One row each; strengths a little above the defaults so each step is visible at 44 px.
 ROWS = (
     "crop:8",
     "flip",
@@ -88,7 +88,7 @@ def grid(size: int, samples: int, seed: int) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/augment_grid.png")
-    parser.add_argument("--size", type=int, default=48, help="tile side in pixels")
+    parser.add_argument("--size", type=int, default=44, help="tile side in pixels")
     parser.add_argument("--samples", type=int, default=6, help="augmented samples per row")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
