@@ -5,3 +5,4 @@ from kerasdl.layers.regularization import *  # noqa: F401,F403
 from kerasdl.layers.residual import *  # noqa: F401,F403
 from kerasdl.layers.separable import *  # noqa: F401,F403
 from kerasdl.layers.text import *  # noqa: F401,F403
+from kerasdl.activations import RReLU, Snake
