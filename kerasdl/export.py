@@ -153,3 +153,33 @@ def text_attention_serving(
         return {"tokens": tokens, "token_ids": token_ids, "attention_weights": weights}
 
     return serve, [tf.TensorSpec([None], tf.string, name="texts")]
+
+
+def tagger_serving(
+    model: keras.Model, preprocessor: keras.layers.Layer, tag_names: Sequence[str]
+) -> tuple[Callable, list[tf.TensorSpec]]:
+    """A serving function: token strings `[N, T]` (`""` = padding) -> tag strings.
+
+    `preprocessor` (a `kerasdl.data.tagging.TaggingPreprocessor`, the one training used)
+    maps the tokens to word ids, character ids and lengths inside the graph; `model` maps
+    those to tag ids `[N, T]` (a `CRF` output: Viterbi decoding runs in the graph) or to
+    tag scores `[N, T, K]` (argmax is taken). `tag_names[i]` is the string served for id
+    `i` (e.g. `TagVocabulary.names_in("BIOES", "IOB2")`).
+
+    Returns:
+        `(fn, input_signature)` where `fn(tokens)` returns `tags` string `[N, T]` (`""`
+        at padding), `tag_ids` int32 `[N, T]` (0 at padding) and `lengths` int32 `[N]`.
+    """
+    names = tf.constant([str(name) for name in tag_names])
+
+    def serve(tokens):
+        features = preprocessor(tokens)
+        outputs = model(features, training=False)
+        if len(outputs.shape) == 3:
+            outputs = tf.argmax(outputs, axis=-1)
+        present = tf.sequence_mask(features["lengths"], tf.shape(features["token_ids"])[1])
+        tag_ids = tf.where(present, tf.cast(outputs, tf.int32), 0)
+        tags = tf.where(present, tf.gather(names, tag_ids), "")
+        return {"tags": tags, "tag_ids": tag_ids, "lengths": features["lengths"]}
+
+    return serve, [tf.TensorSpec([None, None], tf.string, name="tokens")]

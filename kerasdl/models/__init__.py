@@ -8,3 +8,4 @@ from kerasdl.models.row_rnn import row_rnn
 from kerasdl.models.simple_cnn import simple_cnn
 from kerasdl.models.textcnn import textcnn
 from kerasdl.models.transformer import transformer
+from kerasdl.models.bilstm_crf import bilstm_crf, bilstm_softmax

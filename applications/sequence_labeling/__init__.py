@@ -1,0 +1,1 @@
+"""Sequence labeling trainer (BiLSTM-CRF): `python -m applications.sequence_labeling`."""
