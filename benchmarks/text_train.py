@@ -36,6 +36,9 @@ flags.DEFINE_integer("reference_epochs", 10, "Epochs of the plain-Keras Kim reci
 flags.DEFINE_integer("kerasdl_epochs", 3, "Epochs of the kerasdl recipe (its default).")
 flags.DEFINE_integer("max_train", 0, "Use only the first N training texts (smoke runs); 0: all.")
 flags.DEFINE_integer("seed", 42, "Seed of both runs.")
+flags.DEFINE_float(
+    "target_accuracy", 0.771, "Also report the time to this accuracy (the issue's 77.1 %)."
+)
 flags.DEFINE_string("output", None, "Also write the results as JSON here.")
 FLAGS = flags.FLAGS
 
@@ -159,6 +162,8 @@ def main(argv):
     )
     kept = float(model.evaluate(test, verbose=0, return_dict=True)["accuracy"])
     reached = [s for s, a in ours.points if a >= reference_accuracy - 1e-9]
+    reference_to_target = [s for s, a in reference.points if a >= FLAGS.target_accuracy]
+    ours_to_target = [s for s, a in ours.points if a >= FLAGS.target_accuracy]
     result = {
         "train_texts": len(train),
         "reference": {
@@ -166,6 +171,7 @@ def main(argv):
             "seconds": reference_seconds,
             "test_accuracy": reference_accuracy,
             "per_epoch": reference.points,
+            "seconds_to_target_accuracy": reference_to_target[0] if reference_to_target else None,
         },
         "kerasdl": {
             "epochs": FLAGS.kerasdl_epochs,
@@ -173,7 +179,9 @@ def main(argv):
             "test_accuracy_best_valid_epoch": kept,
             "per_epoch": ours.points,
             "seconds_to_reference_accuracy": reached[0] if reached else None,
+            "seconds_to_target_accuracy": ours_to_target[0] if ours_to_target else None,
         },
+        "target_accuracy": FLAGS.target_accuracy,
         "speedup_to_reference_accuracy": reference_seconds / reached[0] if reached else None,
         "speedup_full_runs": reference_seconds / ours.points[-1][0],
         "load_average": os.getloadavg(),

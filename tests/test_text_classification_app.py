@@ -259,7 +259,6 @@ BAD_INPUTS = {
         ],
         "--embeddings_mode: static needs --embeddings_file",
     ),
-    "unknown_model": (lambda d: ["--model=bert"], "model"),
 }
 
 

@@ -46,7 +46,9 @@ flags.DEFINE_string("valid_file", None, "Validation file; default: --validation_
 flags.DEFINE_string("test_file", None, "Test file (needed unless --cv_folds).")
 flags.DEFINE_string("encoding", "utf-8", "Encoding of the data files.")
 flags.DEFINE_enum("model", "textcnn", list(RECIPES), "The classifier.")
-flags.DEFINE_integer("embedding_dim", 300, "Width of random embeddings (recipe: 300 textcnn, else 128).")
+flags.DEFINE_integer(
+    "embedding_dim", 300, "Width of random embeddings (recipe: 300 textcnn, else 128)."
+)
 flags.DEFINE_string("embeddings_file", None, "GloVe/word2vec text vectors (.txt or .txt.gz).")
 flags.DEFINE_string(
     "embeddings_mode", None, f"{', '.join(EMBEDDING_MODES)}; default non-static with a file."
@@ -195,11 +197,18 @@ def train(
     return model, preprocessor, history, clock.seconds
 
 
+class KeepBestEpoch(keras.callbacks.EarlyStopping):
+    """Keeps the weights of the epoch with the best validation accuracy (Kim 2014 uses a
+    dev set for early stopping); of equal epochs the later one, which has seen the lower
+    learning rates of the cosine schedule (on TREC the 10 % dev split plateaus early)."""
+
+    def _is_improvement(self, monitor_value, reference_value):
+        return reference_value is None or monitor_value >= reference_value
+
+
 def best_epoch_callback() -> keras.callbacks.Callback:
-    """Keeps the weights of the epoch with the best validation accuracy (Kim 2014 uses the
-    dev set for early stopping)."""
     patience = FLAGS.early_stopping_patience or FLAGS.epochs
-    return keras.callbacks.EarlyStopping(
+    return KeepBestEpoch(
         monitor="val_accuracy", mode="max", patience=patience, restore_best_weights=True
     )
 
