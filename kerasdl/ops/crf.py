@@ -84,13 +84,19 @@ def _scan_steps(step, init, xs, length, reverse=False):
     """
     is_list = isinstance(xs, list)
     if length is None or length > UNROLL_LIMIT:
-        carry, ys = ops.scan(
-            lambda c, x: step(c, list(x) if is_list else x),
-            init,
-            tuple(xs) if is_list else xs,
-            reverse=reverse,
-        )
-        return carry, ys
+        if not is_list:
+            return ops.scan(step, init, xs, reverse=reverse)
+        # One packed tensor: keras.ops.scan on TensorFlow (Keras 3.15) fails on several xs
+        # with an unknown length. All xs here are [T, B, *] with a static last axis.
+        dtypes = [x.dtype for x in xs]
+        splits = list(np.cumsum([int(x.shape[-1]) for x in xs])[:-1])
+        packed = ops.concatenate([ops.cast(x, xs[0].dtype) for x in xs], axis=-1)
+
+        def packed_step(carry, x):
+            parts = ops.split(x, splits, axis=-1)
+            return step(carry, [ops.cast(p, d) for p, d in zip(parts, dtypes, strict=True)])
+
+        return ops.scan(packed_step, init, packed, reverse=reverse)
     slices = [ops.unstack(x, num=length, axis=0) for x in (xs if is_list else [xs])]
     carry, ys = init, [None] * length
     for t in reversed(range(length)) if reverse else range(length):
@@ -202,16 +208,20 @@ def _forward_scaled(rest, first, transition_params, steps):
     column_shift = ops.stop_gradient(ops.max(transition_params, axis=0, keepdims=True))
     scaled_transitions = ops.exp(transition_params - column_shift)
 
-    def step(alpha, inputs_t):
+    def step(carry, inputs_t):
+        alpha, _ = carry
         shift = ops.stop_gradient(ops.max(alpha, axis=1, keepdims=True))
         scaled_sum = ops.matmul(ops.exp(alpha - shift), scaled_transitions)
         # _TINY keeps log (and its gradient) finite where a sum underflowed to 0; such
         # results are discarded, and elsewhere it is below float32 rounding.
         alpha = (inputs_t + shift) + ops.log(scaled_sum + _TINY)
-        return alpha, (alpha, scaled_sum)
+        smallest = ops.min(scaled_sum)
+        # keras.ops.scan on TensorFlow needs each step's output shaped like the carry.
+        return (alpha, smallest), (alpha, smallest)
 
-    _, (alphas, scaled_sums) = _scan_steps(step, first, rest + column_shift, steps)
-    return alphas, ops.min(scaled_sums)
+    init = (first, ops.ones((), dtype=first.dtype))
+    _, (alphas, smallest) = _scan_steps(step, init, rest + column_shift, steps)
+    return alphas, ops.min(smallest)
 
 
 _SCALED_SUM_FLOOR = 1e-28
@@ -221,10 +231,6 @@ _TINY = 2e-38  # smallest normal float32 is 1.18e-38; CPUs flush smaller values 
 def _forward(inputs, sequence_lengths, transition_params):
     """Forward algorithm; returns `[B, K]` alphas at each row's last valid position."""
     max_length = _static_length(inputs)
-    mask = _sequence_mask(sequence_lengths, _max_length(inputs))
-    # Padded positions are arbitrary (even non-finite): zero them so that the recursion can
-    # run through them unmasked; the alphas at each row's end are picked afterwards.
-    inputs = ops.where(ops.expand_dims(mask, 2), inputs, ops.zeros_like(inputs))
     first = inputs[:, 0]
     rest = ops.transpose(inputs[:, 1:], (1, 0, 2))
     steps = None if max_length is None else max_length - 1
@@ -255,6 +261,11 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
     inputs, sequence_lengths, transition_params = _prepare(
         inputs, sequence_lengths, transition_params
     )
+    # Padded positions are arbitrary (even non-finite): zero them so that the recursion can
+    # run through them unmasked (the alphas at each row's end are picked afterwards) and no
+    # nan reaches the gradient.
+    mask = _sequence_mask(sequence_lengths, _max_length(inputs))
+    inputs = ops.where(ops.expand_dims(mask, 2), inputs, ops.zeros_like(inputs))
     if _static_length(inputs) == 1:
         alpha = inputs[:, 0]
     else:

@@ -1,0 +1,319 @@
+"""kerasdl.ops CRF functions: tfa 0.23 golden parity, brute force, masks, stability, XLA."""
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasdl import ops as K
+from kerasdl.ops import crf as crf_module
+
+NUM_GOLDEN_CASES = 7
+
+
+# ---------------------------------------------------------------- NumPy references
+def brute_force(inputs, transitions, length):
+    """Every path of one row: (log Z, best path, best score, {path: score})."""
+    num_tags = inputs.shape[1]
+    scores = {}
+    for path in itertools.product(range(num_tags), repeat=length):
+        score = sum(inputs[t, path[t]] for t in range(length))
+        score += sum(transitions[path[t - 1], path[t]] for t in range(1, length))
+        scores[path] = score
+    if length == 0:
+        return 0.0, (), 0.0, scores
+    values = np.array(list(scores.values()), dtype=np.float64)
+    log_norm = values.max() + np.log(np.exp(values - values.max()).sum())
+    best = max(scores, key=scores.get)
+    return log_norm, best, scores[best], scores
+
+
+def forward_float64(inputs, transitions, length):
+    """Forward algorithm of one row in float64 (log space)."""
+    if length == 0:
+        return 0.0
+    alpha = inputs[0].astype(np.float64)
+    for t in range(1, length):
+        scores = alpha[:, None] + transitions
+        top = scores.max(axis=0)
+        alpha = inputs[t] + top + np.log(np.exp(scores - top).sum(axis=0))
+    return float(alpha.max() + np.log(np.exp(alpha - alpha.max()).sum()))
+
+
+def nll_and_grads(inputs, tags, lengths, transitions, jit_compile=False):
+    @tf.function(jit_compile=jit_compile)
+    def run(inputs, tags, lengths, transitions):
+        with tf.GradientTape() as tape:
+            tape.watch([inputs, transitions])
+            log_likelihood, _ = K.crf_log_likelihood(inputs, tags, lengths, transitions)
+            total = tf.reduce_sum(log_likelihood)
+        return log_likelihood, tape.gradient(total, [inputs, transitions])
+
+    args = [tf.constant(a) for a in (inputs, tags, lengths, transitions)]
+    log_likelihood, (grad_inputs, grad_transitions) = run(*args)
+    return log_likelihood.numpy(), grad_inputs.numpy(), grad_transitions.numpy()
+
+
+def random_problem(rng, batch_size, max_length, num_tags, scale=1.0):
+    inputs = (scale * rng.normal(size=(batch_size, max_length, num_tags))).astype(np.float32)
+    transitions = (scale * rng.normal(size=(num_tags, num_tags))).astype(np.float32)
+    tags = rng.integers(0, num_tags, size=(batch_size, max_length)).astype(np.int32)
+    lengths = rng.integers(0, max_length + 1, size=(batch_size,)).astype(np.int32)
+    return inputs, transitions, tags, lengths
+
+
+# ---------------------------------------------------------------- golden parity (tfa 0.23)
+@pytest.fixture(scope="module")
+def crf_golden(golden):
+    tolerance = json.loads((golden / "cases.json").read_text())["crf.npz"]["tolerance"]
+    assert "rtol 1e-4, atol 1e-4" in tolerance and "atol 1e-2" in tolerance
+    return np.load(golden / "crf.npz")
+
+
+def _tolerances(case):
+    # cases.json: rtol 1e-4, atol 1e-4; the last case is scaled by 100: atol 1e-2 there.
+    return {"rtol": 1e-4, "atol": 1e-2 if case == NUM_GOLDEN_CASES - 1 else 1e-4}
+
+
+@pytest.mark.parametrize("case", range(NUM_GOLDEN_CASES))
+def test_golden_values_and_gradients(crf_golden, case):
+    get = lambda name: crf_golden[f"case{case}_{name}"]
+    inputs, tags, lengths, transitions = (
+        get("inputs"),
+        get("tags"),
+        get("lengths"),
+        get("transitions"),
+    )
+    tol = _tolerances(case)
+    log_likelihood, grad_inputs, grad_transitions = nll_and_grads(
+        inputs, tags, lengths, transitions
+    )
+    np.testing.assert_allclose(log_likelihood, get("log_likelihood"), **tol)
+    np.testing.assert_allclose(grad_inputs, get("grad_inputs"), **tol)
+    np.testing.assert_allclose(grad_transitions, get("grad_transitions"), **tol)
+    np.testing.assert_allclose(
+        K.crf_sequence_score(inputs, tags, lengths, transitions), get("sequence_score"), **tol
+    )
+    np.testing.assert_allclose(K.crf_log_norm(inputs, lengths, transitions), get("log_norm"), **tol)
+
+
+@pytest.mark.parametrize("case", range(NUM_GOLDEN_CASES))
+def test_golden_decode(crf_golden, case):
+    get = lambda name: crf_golden[f"case{case}_{name}"]
+    inputs, lengths, transitions = get("inputs"), get("lengths"), get("transitions")
+    tags, score = K.crf_decode(inputs, transitions, lengths)
+    tags = np.asarray(tags)
+    valid = np.arange(inputs.shape[1])[None, :] < lengths[:, None]
+    np.testing.assert_array_equal(tags[valid], get("decode_tags")[valid])
+    assert np.all(tags[~valid] == 0)  # tfa left these arbitrary (tensorflow/addons#2639)
+    np.testing.assert_allclose(score, get("decode_score"), **_tolerances(case))
+    assert tags.dtype == np.int32
+    for row in range(inputs.shape[0]):
+        n = lengths[row]
+        path, best = K.viterbi_decode(inputs[row, :n], transitions)
+        assert path == list(get("decode_tags")[row, :n])
+        np.testing.assert_allclose(best, get("decode_score")[row], **_tolerances(case))
+
+
+# ---------------------------------------------------------------- brute force
+@pytest.mark.parametrize("num_tags,max_length", [(1, 3), (2, 1), (2, 4), (3, 3), (4, 2)])
+def test_brute_force_enumeration(num_tags, max_length):
+    rng = np.random.default_rng(num_tags * 10 + max_length)
+    inputs, transitions, tags, lengths = random_problem(rng, 6, max_length, num_tags)
+    lengths[:3] = [0, 1, max_length]
+    log_norm = np.asarray(K.crf_log_norm(inputs, lengths, transitions))
+    scores = np.asarray(K.crf_sequence_score(inputs, tags, lengths, transitions))
+    unary = np.asarray(K.crf_unary_score(tags, lengths, inputs))
+    binary = np.asarray(K.crf_binary_score(tags, lengths, transitions))
+    log_likelihood, _ = K.crf_log_likelihood(inputs, tags, lengths, transitions)
+    decoded, best_score = K.crf_decode(inputs, transitions, lengths)
+    for row in range(inputs.shape[0]):
+        n = lengths[row]
+        expected_norm, best, expected_best, all_scores = brute_force(inputs[row], transitions, n)
+        gold = tuple(tags[row, :n])
+        expected_score = all_scores[gold] if n else 0.0
+        np.testing.assert_allclose(log_norm[row], expected_norm, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(scores[row], expected_score, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(unary[row] + binary[row], expected_score, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            log_likelihood[row], expected_score - expected_norm, rtol=1e-5, atol=1e-5
+        )
+        assert tuple(np.asarray(decoded)[row, :n]) == best
+        np.testing.assert_allclose(best_score[row], expected_best, rtol=1e-5, atol=1e-5)
+        if n:
+            assert tuple(K.viterbi_decode(inputs[row, :n], transitions)[0]) == best
+
+
+def test_gradient_is_marginals_minus_gold_counts():
+    """d log p(y|x) / d inputs[t, k] = [y_t = k] - p(y_t = k), by enumeration."""
+    rng = np.random.default_rng(3)
+    inputs, transitions, tags, _ = random_problem(rng, 1, 4, 3)
+    lengths = np.array([4], np.int32)
+    _, grad_inputs, _ = nll_and_grads(inputs, tags, lengths, transitions)
+    log_norm, _, _, all_scores = brute_force(inputs[0], transitions, 4)
+    marginals = np.zeros((4, 3))
+    for path, score in all_scores.items():
+        marginals[np.arange(4), path] += np.exp(score - log_norm)
+    expected = np.eye(3)[tags[0]] - marginals
+    np.testing.assert_allclose(grad_inputs[0], expected, atol=1e-5)
+
+
+# ---------------------------------------------------------------- lengths and padding
+def test_length_zero_and_one_rows():
+    rng = np.random.default_rng(4)
+    inputs, transitions, tags, _ = random_problem(rng, 3, 5, 4)
+    lengths = np.array([0, 1, 5], np.int32)
+    log_likelihood, grad_inputs, _ = nll_and_grads(inputs, tags, lengths, transitions)
+    assert log_likelihood[0] == 0.0
+    assert np.all(grad_inputs[0] == 0.0)
+    expected = inputs[1, 0, tags[1, 0]] - np.log(np.exp(inputs[1, 0]).sum())
+    np.testing.assert_allclose(log_likelihood[1], expected, rtol=1e-6)
+    decoded, score = K.crf_decode(inputs, transitions, lengths)
+    decoded = np.asarray(decoded)
+    assert np.all(decoded[0] == 0) and float(score[0]) == 0.0
+    assert decoded[1, 0] == np.argmax(inputs[1, 0]) and np.all(decoded[1, 1:] == 0)
+    np.testing.assert_allclose(score[1], inputs[1, 0].max())
+
+
+@pytest.mark.parametrize("max_length", [1, 6])
+def test_padded_positions_are_ignored(max_length):
+    """Whatever sits past a row's length (even inf/nan) changes nothing and gets no gradient."""
+    rng = np.random.default_rng(5)
+    inputs, transitions, tags, _ = random_problem(rng, 4, max_length, 3)
+    lengths = np.array([max_length, max_length // 2, 1, 0], np.int32)
+    padded = np.arange(max_length)[None, :] >= lengths[:, None]
+    noisy_inputs = inputs.copy()
+    noisy_inputs[padded] = np.array([np.nan, np.inf, -np.inf], np.float32)
+    noisy_tags = np.where(padded, 2, tags).astype(np.int32)
+    clean = nll_and_grads(np.where(padded[..., None], 0, inputs), tags, lengths, transitions)
+    noisy = nll_and_grads(noisy_inputs, noisy_tags, lengths, transitions)
+    for a, b in zip(clean, noisy, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    assert np.all(noisy[1][padded] == 0.0)
+    np.testing.assert_array_equal(
+        K.crf_decode(noisy_inputs, transitions, lengths)[0],
+        K.crf_decode(inputs, transitions, lengths)[0],
+    )
+
+
+# ---------------------------------------------------------------- stability
+@pytest.mark.parametrize("scale", [1e2, 1e4])
+def test_large_potentials_are_stable(scale):
+    rng = np.random.default_rng(6)
+    inputs, transitions, tags, lengths = random_problem(rng, 5, 7, 4, scale=scale)
+    inputs[0, 0, :] = [scale, -scale, scale, -scale]
+    transitions[0, :] = -scale
+    log_likelihood, grad_inputs, grad_transitions = nll_and_grads(
+        inputs, tags, lengths, transitions
+    )
+    assert np.all(np.isfinite(log_likelihood)) and np.all(log_likelihood <= 1e-3 * scale)
+    assert np.all(np.isfinite(grad_inputs)) and np.all(np.isfinite(grad_transitions))
+    # Gradients of a log-probability w.r.t. unary potentials lie in [-1, 1].
+    assert np.all(np.abs(grad_inputs) <= 1.0 + 1e-5)
+    log_norm = np.asarray(K.crf_log_norm(inputs, lengths, transitions))
+    for row in range(5):
+        expected = forward_float64(inputs[row], transitions, lengths[row])
+        np.testing.assert_allclose(log_norm[row], expected, rtol=1e-6, atol=1e-6 * scale)
+    decoded, score = K.crf_decode(inputs, transitions, lengths)
+    for row in range(5):
+        n = lengths[row]
+        if n:
+            path, best = K.viterbi_decode(inputs[row, :n], transitions)
+            np.testing.assert_allclose(score[row], best, rtol=1e-6)
+
+
+def test_scaled_forward_matches_log_space_forward():
+    """Both forward implementations agree where the scaled one is accurate."""
+    rng = np.random.default_rng(7)
+    inputs, transitions, _, _ = random_problem(rng, 8, 9, 5, scale=3.0)
+    rest = np.transpose(inputs[:, 1:], (1, 0, 2))
+    scaled, smallest = crf_module._forward_scaled(rest, inputs[:, 0], transitions, 8)
+    exact = crf_module._forward_log_space(rest, inputs[:, 0], transitions, 8)
+    assert float(smallest) >= crf_module._SCALED_SUM_FLOOR
+    np.testing.assert_allclose(scaled, exact, rtol=1e-5, atol=1e-4)
+
+
+# ---------------------------------------------------------------- graph shapes and XLA
+def test_dynamic_and_long_sequences_use_scan():
+    """Unknown T and T above UNROLL_LIMIT (symbolic loops) give the unrolled results."""
+    rng = np.random.default_rng(8)
+    max_length = crf_module.UNROLL_LIMIT + 3
+    inputs, transitions, tags, lengths = random_problem(rng, 3, max_length, 3)
+    lengths[0] = max_length
+    dynamic = tf.TensorSpec([None, None, 3], tf.float32)
+
+    @tf.function(input_signature=[dynamic, tf.TensorSpec([None, None], tf.int32)])
+    def run(inputs, tags):
+        log_likelihood, _ = K.crf_log_likelihood(inputs, tags, lengths, transitions)
+        return log_likelihood, K.crf_decode(inputs, transitions, lengths)[0]
+
+    log_likelihood, decoded = run(inputs, tags)
+    log_norm = np.asarray(K.crf_log_norm(inputs, lengths, transitions))
+    for row in range(3):
+        np.testing.assert_allclose(
+            log_norm[row], forward_float64(inputs[row], transitions, lengths[row]), rtol=1e-5
+        )
+    short = inputs[:, :9]
+    short_lengths = np.minimum(lengths, 9)
+    np.testing.assert_array_equal(
+        run(short, tags[:, :9])[1], K.crf_decode(short, transitions, short_lengths)[0]
+    )
+    np.testing.assert_allclose(
+        log_likelihood, K.crf_log_likelihood(inputs, tags, lengths, transitions)[0], rtol=1e-5
+    )
+    for row in range(3):
+        n = lengths[row]
+        assert (
+            list(np.asarray(decoded)[row, :n]) == K.viterbi_decode(inputs[row, :n], transitions)[0]
+        )
+
+
+def test_jit_compile_matches_graph(crf_golden):
+    get = lambda name: crf_golden[f"case4_{name}"]
+    args = get("inputs"), get("tags"), get("lengths"), get("transitions")
+    for a, b in zip(nll_and_grads(*args, jit_compile=True), nll_and_grads(*args), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    decode = tf.function(K.crf_decode, jit_compile=True)
+    tags, score = decode(*(tf.constant(get(n)) for n in ("inputs", "transitions", "lengths")))
+    valid = np.arange(50)[None, :] < get("lengths")[:, None]
+    np.testing.assert_array_equal(np.asarray(tags)[valid], get("decode_tags")[valid])
+    np.testing.assert_allclose(score, get("decode_score"), rtol=1e-4, atol=1e-4)
+
+
+def test_default_transition_params_are_created():
+    inputs = np.zeros((2, 3, 4), np.float32)
+    log_likelihood, transitions = K.crf_log_likelihood(
+        inputs, np.zeros((2, 3), np.int32), np.array([3, 2])
+    )
+    assert tuple(transitions.shape) == (4, 4) and log_likelihood.shape == (2,)
+
+
+# ---------------------------------------------------------------- constrained decoding
+def test_bio_constraints_forbid_i_without_b():
+    names = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    allowed, allowed_start = K.bio_transition_constraints(names)
+    assert allowed[1, 2] and allowed[2, 2] and not allowed[0, 2] and not allowed[3, 2]
+    assert not allowed[1, 4] and allowed[2, 0] and allowed[0, 3]
+    assert list(allowed_start) == [True, True, False, True, False]
+
+    rng = np.random.default_rng(9)
+    inputs = rng.normal(size=(32, 8, 5)).astype(np.float32)
+    inputs[..., [2, 4]] += 3.0  # make I- tags locally attractive everywhere
+    transitions = np.zeros((5, 5), np.float32)
+    constrained = K.crf_constrain_transitions(transitions, allowed)
+    inputs[:, 0] += np.where(allowed_start, 0.0, crf_module.FORBIDDEN_SCORE)
+    lengths = np.full((32,), 8, np.int32)
+    tags = np.asarray(K.crf_decode(inputs, constrained, lengths)[0])
+    assert not np.isin(tags[:, 0], [2, 4]).any()
+    for previous, current in zip(tags[:, :-1].ravel(), tags[:, 1:].ravel(), strict=True):
+        assert allowed[previous, current]
+    unconstrained = np.asarray(K.crf_decode(inputs, transitions, lengths)[0])
+    assert any(
+        not allowed[p, c]
+        for p, c in zip(unconstrained[:, :-1].ravel(), unconstrained[:, 1:].ravel(), strict=True)
+    )
+    # Constrained likelihood: forbidden gold paths are (near) impossible, allowed ones finite.
+    log_likelihood, _ = K.crf_log_likelihood(inputs, tags, lengths, constrained)
+    assert np.all(np.isfinite(log_likelihood))
