@@ -270,6 +270,7 @@ def test_dynamic_and_long_sequences_use_scan():
         )
 
 
+@pytest.mark.slow  # XLA compiles the unrolled recursions and their gradient: minutes on 2 cores
 def test_jit_compile_matches_graph(crf_golden):
     get = lambda name: crf_golden[f"case4_{name}"]
     args = get("inputs"), get("tags"), get("lengths"), get("transitions")
