@@ -65,6 +65,7 @@ def test_textcnn_run_writes_metrics_report_and_exports(textcnn_run):
     assert metrics["train_seconds"] > 0
     assert metrics["class_names"] == ["neg", "pos"]
     assert metrics["flags"]["embedding_dim"] == 300  # the textcnn recipe: Kim's width
+    assert metrics["flags"]["label_smoothing"] == 0.1
     assert (model_dir / "report.json").exists() and (model_dir / "model.keras").exists()
     assert (model_dir / "export" / "saved_model.pb").exists()
     assert not (model_dir / "backup").exists(), "a finished run leaves no backup behind"
