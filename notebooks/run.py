@@ -83,16 +83,22 @@ def execute(path: str | os.PathLike, timeout: int = 600) -> tuple[nbformat.Noteb
     notebook = nbformat.read(path, as_version=4)
     kernelspec = notebook.metadata.get("kernelspec")
     with tempfile.TemporaryDirectory() as kernels_dir:
+        manager = _kernel_manager(kernels_dir)
         client = NotebookClient(
             notebook,
-            km=_kernel_manager(kernels_dir),
+            km=manager,
             timeout=timeout,
             record_timing=False,
             coalesce_streams=True,
             resources={"metadata": {"path": str(path.parent)}},
         )
         start = time.perf_counter()
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            # a kernel manager passed in is not shut down by nbclient itself
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
         seconds = time.perf_counter() - start
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -158,7 +164,9 @@ def compare(committed: nbformat.NotebookNode, fresh: nbformat.NotebookNode) -> l
             continue
         for (kind, text), (_, text_now) in zip(before, after, strict=True):
             if kind in ("stdout", "result", "error") and not _same_text(text, text_now):
-                problems.append(f"{where}: {kind} differs\n--- committed\n{text}--- now\n{text_now}")
+                problems.append(
+                    f"{where}: {kind} differs\n--- committed\n{text}--- now\n{text_now}"
+                )
     return problems
 
 
