@@ -5,6 +5,11 @@ the other, in place: a kill between or during the two writes leaves a torn backu
 weights with the old epoch, or a truncated file). Here every backup is written into a
 staging folder and renamed into place in one `os.rename`, so a backup either exists
 whole or not at all, and the newest whole one is what a rerun resumes from.
+
+A backup holds the model's weights, the optimizer's state and the state of the model's
+random-number generators (`SeedGenerator`s of dropout and other random layers, which
+`save_weights` leaves out), so a resumed run draws the same dropout masks as an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ import shutil
 import tempfile
 
 import keras
+import numpy as np
+
+from kerasdl.faults import kill_point
 
 _BACKUP_NAME = re.compile(r"^epoch-(\d{6})$")
 
@@ -56,20 +64,38 @@ class BackupAndRestore(keras.callbacks.Callback):
         if optimizer is not None and not optimizer.built:
             optimizer.build(self.model.trainable_variables)
         self.model.load_weights(os.path.join(folder, "model.weights.h5"))
+        with np.load(os.path.join(folder, "rng.npz")) as saved:
+            states = _seed_states(self.model)
+            if len(saved.files) != len(states):
+                raise ValueError(
+                    f"{folder} holds {len(saved.files)} generator states, model has {len(states)}"
+                )
+            for index, variable in enumerate(states):
+                variable.assign(saved[f"state_{index}"])
         self.model._initial_epoch = epochs_done
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.backup_dir, exist_ok=True)
         staging = tempfile.mkdtemp(dir=self.backup_dir, prefix=".staging-")
         self.model.save_weights(os.path.join(staging, "model.weights.h5"))
+        states = {f"state_{i}": v.numpy() for i, v in enumerate(_seed_states(self.model))}
+        np.savez(os.path.join(staging, "rng.npz"), **states)
         with open(os.path.join(staging, "state.json"), "w") as handle:
             json.dump({"epochs_done": epoch + 1}, handle)
+        kill_point(f"backup:{epoch}")
         os.rename(staging, os.path.join(self.backup_dir, f"epoch-{epoch + 1:06d}"))
         for name in os.listdir(self.backup_dir):
             match = _BACKUP_NAME.match(name)
             stale = name.startswith(".staging-") or (match and int(match.group(1)) < epoch + 1)
             if stale:
                 shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
+        kill_point(f"epoch:{epoch}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        kill_point(f"batch:{self._epoch}:{batch}")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
 
     def on_train_end(self, logs=None):
         self.model._initial_epoch = None
@@ -81,3 +107,8 @@ class BackupAndRestore(keras.callbacks.Callback):
 
     def get_config(self):
         return {"backup_dir": self.backup_dir, "delete_on_train_end": self.delete_on_train_end}
+
+
+def _seed_states(model: keras.Model) -> list:
+    """The state variables of the model's `SeedGenerator`s, in a fixed order."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]

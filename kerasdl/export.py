@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 import keras
 import tensorflow as tf
 
+from kerasdl.faults import kill_point
+
 
 def export_saved_model(
     export_dir: str,
@@ -38,7 +40,11 @@ def export_saved_model(
     """
     export_dir = os.path.abspath(export_dir)
     parent = os.path.dirname(export_dir)
-    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(export_dir)}.partial-")
+    partial_prefix = f".{os.path.basename(export_dir)}.partial-"
+    for name in os.listdir(parent):  # left by a killed export of an earlier run
+        if name.startswith(partial_prefix):
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=partial_prefix)
     try:
         archive = keras.export.ExportArchive()
         archive.track(model)
@@ -50,6 +56,7 @@ def export_saved_model(
             fn, signature = endpoints[names[0]]
             archive.add_endpoint("serving_default", fn, input_signature=list(signature))
         archive.write_out(staging, verbose=False)
+        kill_point("export")
         _replace_folder(staging, export_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

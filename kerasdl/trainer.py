@@ -16,6 +16,7 @@ export); everything that is the same across recipes lives here, once:
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from kerasdl.schedules import OneCycle, Warmup
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 SCHEDULES = ("constant", "cosine", "step", "one_cycle")
 EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
 
 
 def define_common_flags(
@@ -225,7 +227,8 @@ def learning_rate_schedule(
 def standard_callbacks(
     model_dir: str, early_stopping_patience: int = 0
 ) -> list[keras.callbacks.Callback]:
-    """Backup (resume after a kill), latest checkpoint, TensorBoard, optional early stopping.
+    """Non-finite-loss stop, backup (resume after a kill), latest checkpoint, TensorBoard,
+    optional early stopping.
 
     - `{model_dir}/backup`: weights, optimizer state and epoch after every epoch, written
       atomically; rerunning the same command resumes from there. Removed when training ends.
@@ -233,6 +236,7 @@ def standard_callbacks(
     - `{model_dir}/logs`: TensorBoard scalars.
     """
     callbacks = [
+        StopOnNonFiniteLoss(),  # first: nothing else sees a broken step
         BackupAndRestore(os.path.join(model_dir, "backup")),
         keras.callbacks.ModelCheckpoint(os.path.join(model_dir, "checkpoint.keras")),
         keras.callbacks.TensorBoard(os.path.join(model_dir, "logs"), profile_batch=0),
@@ -244,6 +248,49 @@ def standard_callbacks(
             )
         )
     return callbacks
+
+
+class SetEpoch(keras.callbacks.Callback):
+    """Tells epoch-keyed data sources (shufflers, augmenters) which epoch starts.
+
+    Each target has `set_epoch(epoch)`; with it, the data of epoch e depends only on the
+    seed and e, so a resumed run sees the same batches as an uninterrupted one.
+    """
+
+    def __init__(self, *targets):
+        super().__init__()
+        self.targets = targets
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for target in self.targets:
+            target.set_epoch(epoch)
+
+
+class NonFiniteLoss(RuntimeError):
+    """Training loss became NaN or infinite."""
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Aborts `fit` the moment the training loss is NaN or infinite.
+
+    Unlike `keras.callbacks.TerminateOnNaN`, which lets the epoch end (so checkpoints and
+    backups of that epoch save the broken weights), this raises at once: the last good
+    checkpoint, backup and export stay as they were.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise NonFiniteLoss(
+                f"training loss became {float(loss)} at epoch {self._epoch + 1}, step {batch + 1}"
+            )
 
 
 def write_json(path: str, payload: dict[str, Any]) -> None:
@@ -297,6 +344,13 @@ def run(main: Callable[[list[str]], Any]) -> None:
         except InputError as error:
             sys.stderr.write(f"error: {error}\n")
             sys.exit(EXIT_BAD_INPUT)
+        except NonFiniteLoss as error:
+            model_dir = flags.FLAGS["model_dir"].value
+            sys.stderr.write(
+                f"error: {error}; stopped without saving that step — the last good "
+                f"checkpoint, backup and export in {model_dir} are unchanged\n"
+            )
+            sys.exit(EXIT_DIVERGED)
 
     app.run(guarded, flags_parser=_parse_flags_or_exit)
 

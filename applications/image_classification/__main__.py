@@ -22,6 +22,7 @@ from kerasdl import models, optimizers, reports, trainer
 from kerasdl.data import sources
 from kerasdl.data.image import Augmenter
 from kerasdl.export import export_saved_model, image_classifier_serving
+from kerasdl.faults import kill_point
 
 TASK = "image_classification"
 
@@ -146,7 +147,8 @@ def main(argv):
         raise trainer.InputError("--augment", str(error)) from None
     one_hot = augmenter.mixes  # mixup/cutmix give soft labels: train on one-hot everywhere
     labels = (lambda y: np.eye(data.num_classes, dtype=np.float32)[y]) if one_hot else (lambda y: y)
-    train = sources.image_dataset(data.x_train, labels(data.y_train), FLAGS.batch_size, FLAGS.seed)
+    shuffle = sources.EpochShuffle(FLAGS.seed)
+    train = sources.image_dataset(data.x_train, labels(data.y_train), FLAGS.batch_size, shuffle)
     train = augmenter.apply(train) if augmenter.steps else train
     valid = sources.image_dataset(data.x_valid, labels(data.y_valid), FLAGS.batch_size)
     test = sources.image_dataset(data.x_test, labels(data.y_test), FLAGS.batch_size)
@@ -176,12 +178,7 @@ def main(argv):
 
     # Train.
     callbacks = trainer.standard_callbacks(model_dir, FLAGS.early_stopping_patience)
-    if augmenter.steps:
-        callbacks.append(
-            keras.callbacks.LambdaCallback(
-                on_epoch_begin=lambda epoch, logs: augmenter.set_epoch(epoch)
-            )
-        )
+    callbacks.append(trainer.SetEpoch(shuffle, augmenter))
     with trainer.Stopwatch() as clock:
         history = trained.fit(
             train,
@@ -193,6 +190,7 @@ def main(argv):
         )
 
     # Evaluate, report, export.
+    kill_point("evaluate")
     test_metrics = trained.evaluate(test, return_dict=True, verbose=0)
     valid_metrics = trained.evaluate(valid, return_dict=True, verbose=0)
     predictions = model.predict(test, verbose=0).argmax(-1)
@@ -203,6 +201,7 @@ def main(argv):
     export_saved_model(
         export_dir, model, {"serving_default": image_classifier_serving(model, data.class_names)}
     )
+    kill_point("metrics")
     epochs_run = len(history.epoch)
     metrics = trainer.write_metrics(
         model_dir,

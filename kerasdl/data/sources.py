@@ -156,18 +156,56 @@ def with_validation_split(data: ImageData, fraction: float, seed: int) -> ImageD
     )
 
 
-def image_dataset(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None
-):
-    """A batched `tf.data.Dataset` of (float32 images 0..255, int labels).
+class EpochShuffle:
+    """Reshuffles a dataset every epoch in an order fixed by `(seed, epoch)` alone.
 
-    With `shuffle_seed`, the order is reshuffled every epoch from that seed.
+    `dataset.shuffle(seed=s, reshuffle_each_iteration=True)` gives epoch k the k-th
+    order *of this process*, so a run resumed at epoch k would replay epoch 0's order.
+    Here each fresh iteration reads an epoch counter; `set_epoch(e)` (called by the
+    trainer at the start of every epoch) makes the order depend on the epoch number, so
+    a resumed run sees exactly the batches an uninterrupted one would.
+    """
+
+    def __init__(self, seed: int):
+        import tensorflow as tf
+
+        self.seed = int(seed)
+        with tf.init_scope():
+            self._epoch = tf.Variable(-1, dtype=tf.int64, trainable=False, name="shuffle_epoch")
+
+    def set_epoch(self, epoch: int) -> None:
+        """The next iteration uses the order of `epoch`."""
+        self._epoch.assign(epoch - 1)
+
+    def apply(self, dataset, buffer_size: int):
+        import tensorflow as tf
+
+        counter, seed = self._epoch, self.seed
+
+        def one_epoch(epoch):
+            epoch_seed = tf.constant(seed, tf.int64) * 1_000_003 + epoch
+            return dataset.shuffle(buffer_size, seed=epoch_seed, reshuffle_each_iteration=False)
+
+        start = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64))
+        shuffled = start.map(lambda _: counter.assign_add(1)).flat_map(one_epoch)
+        return shuffled.apply(tf.data.experimental.assert_cardinality(dataset.cardinality()))
+
+
+def image_dataset(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    shuffle: EpochShuffle | None = None,
+):
+    """A batched `tf.data.Dataset` of (float32 images 0..255, labels).
+
+    With `shuffle`, the examples are reshuffled every epoch (see `EpochShuffle`).
     """
     import tensorflow as tf
 
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    if shuffle_seed is not None:
-        dataset = dataset.shuffle(len(images), seed=shuffle_seed, reshuffle_each_iteration=True)
+    if shuffle is not None:
+        dataset = shuffle.apply(dataset, buffer_size=len(images))
     dataset = dataset.batch(batch_size)
     dataset = dataset.map(
         lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE
