@@ -1,0 +1,230 @@
+"""End-to-end tests of `python -m applications.sequence_labeling`.
+
+Each test runs the trainer as a user would, in a subprocess from the repository root, on
+a slice of CoNLL-2000 (1 epoch, a small network), and checks what it leaves behind:
+metrics.json with conlleval's scores, the per-type report, a SavedModel that a process
+without kerasdl serves with the same tags as the in-memory model, the TFDS path, and one
+clear stderr line (exit status 2, nothing exported) on bad input. The CoNLL-2000 target
+run is marked slow.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+TRAINER = [sys.executable, "-m", "applications.sequence_labeling"]
+CONLL2000 = os.path.join(REPO, "..", "shared", "data", "conll2000")
+SMALL = ["--epochs=1", "--batch_size=16", "--word_dim=16", "--char_units=8", "--lstm_units=16"]
+
+pytestmark = pytest.mark.skipif(
+    not os.path.isdir(CONLL2000), reason="needs ../shared/data/conll2000"
+)
+
+
+def run_trainer(*flags: str, timeout: float = 900, command=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*(command or TRAINER), *flags], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def first_sentences(path, count):
+    text = open(path, encoding="utf-8").read().strip().split("\n\n")
+    return "\n\n".join(text[:count]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("conll2000_slice")
+    (folder / "train.txt").write_text(first_sentences(os.path.join(CONLL2000, "train.txt"), 300))
+    (folder / "test.txt").write_text(first_sentences(os.path.join(CONLL2000, "test.txt"), 60))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def file_run(files, tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("file_run")
+    result = run_trainer(
+        f"--train_file={files / 'train.txt'}",
+        f"--test_file={files / 'test.txt'}",
+        f"--model_dir={model_dir}",
+        *SMALL,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return model_dir, result
+
+
+def test_file_run_writes_metrics_and_report(file_run):
+    model_dir, result = file_run
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["task"] == "sequence_labeling"
+    for key in ("f1", "precision", "recall", "accuracy"):
+        assert 0 <= metrics["test"][key] <= 1
+    assert metrics["train_seconds"] > 0
+    assert metrics["tag_scheme"] == "IOB2" and metrics["train_scheme"] == "BIOES"
+    assert metrics["output_scheme"] == "IOB2"
+    assert all(not t.startswith(("E-", "S-")) for t in metrics["tags"])  # served in IOB2
+    assert metrics["train_sentences"] + metrics["valid_sentences"] == 300
+    report = (model_dir / "conlleval.txt").read_text()
+    assert report.startswith("processed ")
+    assert "NP: precision:" in report
+    per_type = json.loads((model_dir / "conlleval.json").read_text())["per_type"]
+    assert per_type["NP"]["support"] > 0
+    assert (model_dir / "model.keras").exists()
+    assert not (model_dir / "backup").exists()
+    assert "test F1" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+SERVE_WITHOUT_KERASDL = textwrap.dedent(
+    """
+    import json, sys
+    import tensorflow as tf
+
+    export_dir, tokens_json, out_path = sys.argv[1:]
+    serve = tf.saved_model.load(export_dir).signatures["serving_default"]
+    outputs = serve(tokens=tf.constant(json.loads(tokens_json)))
+    assert "kerasdl" not in sys.modules
+    result = {
+        "tags": [[t.decode() for t in row] for row in outputs["tags"].numpy()],
+        "tag_ids": outputs["tag_ids"].numpy().tolist(),
+        "lengths": outputs["lengths"].numpy().tolist(),
+    }
+    json.dump(result, open(out_path, "w"))
+    """
+)
+
+
+def test_export_serves_token_lists_without_kerasdl(file_run, tmp_path):
+    import keras
+    import tensorflow as tf
+
+    import kerasdl  # noqa: F401  (registers the layers for load_model)
+
+    model_dir, _ = file_run
+    batch = [
+        ["Confidence", "in", "the", "pound", "is", "widely", "expected", "."],
+        ["He", "reckons", "the", "deficit", "", "", "", ""],
+        ["Zyxwv", "9,876", "", "", "", "", "", ""],  # unknown word and digits
+    ]
+    out = tmp_path / "served.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SERVE_WITHOUT_KERASDL,
+            str(model_dir / "export"),
+            json.dumps(batch),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,  # not the repository: kerasdl must not be importable by accident
+    )
+    served = json.loads(out.read_text())
+    assert served["lengths"] == [8, 4, 2]
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    model = keras.models.load_model(model_dir / "model.keras")
+    expected = np.asarray(model(tf.constant(batch)))
+    np.testing.assert_array_equal(served["tag_ids"], expected)
+    for row, ids, length in zip(served["tags"], expected, served["lengths"], strict=True):
+        assert row[:length] == [metrics["tags"][i] for i in ids[:length]]
+        assert row[length:] == [""] * (len(row) - length)
+
+
+TFDS_RUN = textwrap.dedent(
+    """
+    import runpy, sys
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    SENTENCES = [["EU", "rejects", "German", "call"], ["Peter", "Blackburn"], ["BRUSSELS", "1996"]]
+    NER = [[3, 0, 7, 0], [1, 2], [5, 0]]  # TFDS ids: B-ORG O B-MISC O / B-PER I-PER / B-LOC O
+
+    def as_dataset(self, *args, **kwargs):
+        return tf.data.Dataset.from_generator(
+            lambda: (
+                {"tokens": s, "ner": n, "pos": [0] * len(s), "chunks": [0] * len(s)}
+                for s, n in zip(SENTENCES * 8, NER * 8)
+            ),
+            output_signature={
+                "tokens": tf.TensorSpec([None], tf.string),
+                "ner": tf.TensorSpec([None], tf.int64),
+                "pos": tf.TensorSpec([None], tf.int64),
+                "chunks": tf.TensorSpec([None], tf.int64),
+            },
+        )
+
+    sys.argv = ["sequence_labeling", *sys.argv[1:]]
+    with tfds.testing.mock_data(as_dataset_fn=as_dataset):
+        runpy.run_module("applications.sequence_labeling", run_name="__main__", alter_sys=True)
+    """
+)
+
+
+def test_tfds_name_with_softmax(tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+    result = run_trainer(
+        "--dataset=conll2003",
+        f"--model_dir={tmp_path}",
+        "--model=bilstm_softmax",
+        "--char_features=none",
+        "--output_scheme=BIOES",
+        *SMALL,
+        command=[sys.executable, "-c", TFDS_RUN],
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["dataset"] == "conll2003" and metrics["model"] == "bilstm_softmax"
+    assert metrics["test_sentences"] == 24 and metrics["output_scheme"] == "BIOES"
+    assert "S-PER" not in metrics["tags"] or "E-PER" in metrics["tags"]
+    assert (tmp_path / "export" / "saved_model.pb").exists()
+
+
+@pytest.mark.parametrize(
+    "case, flags, expected",
+    [
+        ("bad_line", ["--test_file={bad}"], "bad.txt:3: expected 3 columns"),
+        ("unseen_tag", ["--test_file={unseen}"], "unseen.txt:2: tag 'B-XYZ' does not occur"),
+        ("model", ["--model=crf_only"], "--model: unknown model 'crf_only'"),
+        ("scheme", ["--train_scheme=BIOES", "--output_scheme=IOB1"], "--output_scheme:"),
+        ("missing", ["--train_file={missing}"], "missing.txt"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(files, tmp_path, case, flags, expected):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("He PRP B-NP\nreckons VBZ B-VP\nthe B-NP\n")
+    unseen = tmp_path / "unseen.txt"
+    unseen.write_text("He PRP B-NP\nreckons VBZ B-XYZ\n")
+    paths = dict(bad=bad, unseen=unseen, missing=tmp_path / "missing.txt")
+    flags = [f.format(**paths) for f in flags]
+    base = [f"--train_file={files / 'train.txt'}", f"--test_file={files / 'test.txt'}"]
+    given = {f.split("=")[0] for f in flags}
+    model_dir = tmp_path / "run"
+    result = run_trainer(
+        *[f for f in base if f.split("=")[0] not in given], *flags, f"--model_dir={model_dir}"
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert not (model_dir / "export").exists() and not (model_dir / "metrics.json").exists()
+
+
+@pytest.mark.slow
+def test_conll2000_target(tmp_path):
+    """The README's run: default flags on CoNLL-2000 reach test F1 >= 93.0."""
+    result = run_trainer(
+        f"--train_file={os.path.join(CONLL2000, 'train.txt')}",
+        f"--test_file={os.path.join(CONLL2000, 'test.txt')}",
+        f"--model_dir={tmp_path}",
+        timeout=6 * 3600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test"]["f1"] >= 0.930
