@@ -157,13 +157,13 @@ def with_validation_split(data: ImageData, fraction: float, seed: int) -> ImageD
 
 
 class EpochShuffle:
-    """Reshuffles a dataset every epoch in an order fixed by `(seed, epoch)` alone.
+    """Reshuffles every epoch in an order fixed by `(seed, epoch)` alone.
 
     `dataset.shuffle(seed=s, reshuffle_each_iteration=True)` gives epoch k the k-th
     order *of this process*, so a run resumed at epoch k would replay epoch 0's order.
-    Here each fresh iteration reads an epoch counter; `set_epoch(e)` (called by the
-    trainer at the start of every epoch) makes the order depend on the epoch number, so
-    a resumed run sees exactly the batches an uninterrupted one would.
+    Here each fresh iteration reads an epoch counter and draws a stateless permutation
+    keyed on `(seed, epoch)`; `set_epoch(e)` (called by the trainer at the start of every
+    epoch) makes a resumed run see exactly the batches an uninterrupted one would.
     """
 
     def __init__(self, seed: int):
@@ -177,18 +177,19 @@ class EpochShuffle:
         """The next iteration uses the order of `epoch`."""
         self._epoch.assign(epoch - 1)
 
-    def apply(self, dataset, buffer_size: int):
+    def indices(self, size: int):
+        """A dataset of the indices `0..size-1`, in a fresh order on every iteration."""
         import tensorflow as tf
 
         counter, seed = self._epoch, self.seed
 
-        def one_epoch(epoch):
-            epoch_seed = tf.constant(seed, tf.int64) * 1_000_003 + epoch
-            return dataset.shuffle(buffer_size, seed=epoch_seed, reshuffle_each_iteration=False)
+        def permutation(_):
+            key = tf.stack([tf.constant(seed, tf.int64), counter.assign_add(1)])
+            return tf.random.experimental.stateless_shuffle(tf.range(size, dtype=tf.int64), key)
 
         start = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64))
-        shuffled = start.map(lambda _: counter.assign_add(1)).flat_map(one_epoch)
-        return shuffled.apply(tf.data.experimental.assert_cardinality(dataset.cardinality()))
+        order = start.map(permutation).unbatch()
+        return order.apply(tf.data.experimental.assert_cardinality(size))
 
 
 def image_dataset(
@@ -199,14 +200,17 @@ def image_dataset(
 ):
     """A batched `tf.data.Dataset` of (float32 images 0..255, labels).
 
-    With `shuffle`, the examples are reshuffled every epoch (see `EpochShuffle`).
+    With `shuffle`, the examples are reshuffled every epoch (see `EpochShuffle`): batches
+    of shuffled indices gather from the arrays, which stay in memory as tensors.
     """
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    if shuffle is not None:
-        dataset = shuffle.apply(dataset, buffer_size=len(images))
-    dataset = dataset.batch(batch_size)
+    if shuffle is None:
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+    else:
+        images_t, labels_t = tf.constant(images), tf.constant(labels)
+        dataset = shuffle.indices(len(images)).batch(batch_size)
+        dataset = dataset.map(lambda i: (tf.gather(images_t, i), tf.gather(labels_t, i)))
     dataset = dataset.map(
         lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE
     )

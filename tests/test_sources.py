@@ -1,0 +1,86 @@
+"""Image data sources and the trainer's schedules: shapes, errors, epoch-keyed shuffling."""
+
+import keras
+import numpy as np
+import pytest
+
+from kerasdl import schedules, trainer
+from kerasdl.data import InputError, sources
+
+
+@pytest.mark.parametrize("seed", [0, 7])  # seed 0 once crashed a tensor-seeded shuffle
+def test_epoch_shuffle_order_depends_only_on_seed_and_epoch(seed):
+    images = np.arange(10, dtype=np.uint8).reshape(10, 1, 1, 1)
+    shuffle = sources.EpochShuffle(seed)
+    dataset = sources.image_dataset(images, np.arange(10), 4, shuffle)
+    epochs = [np.concatenate([y.numpy() for _, y in dataset]) for _ in range(3)]
+    assert all(sorted(order) == list(range(10)) for order in epochs)
+    assert not np.array_equal(epochs[0], epochs[1])
+    again = sources.EpochShuffle(seed)
+    again.set_epoch(2)  # a resumed run starting at epoch 2
+    resumed = sources.image_dataset(images, np.arange(10), 4, again)
+    assert np.array_equal(np.concatenate([y.numpy() for _, y in resumed]), epochs[2])
+
+
+def test_validation_split_is_stratified_and_disjoint():
+    data = sources.with_validation_split(sources.load_digits(), 0.1, seed=0)
+    assert len(data.x_valid) == 144 and len(data.x_train) == 1293
+    assert set(np.unique(data.y_valid)) == set(range(10))
+
+
+def test_load_npz_accepts_greyscale_without_channel_axis(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "d.npz"
+    np.savez(
+        path,
+        x_train=rng.integers(0, 255, (6, 5, 5), dtype=np.uint8),
+        y_train=np.array([0, 1, 2, 0, 1, 2]),
+        x_test=rng.integers(0, 255, (3, 5, 5), dtype=np.uint8),
+        y_test=np.array([0, 1, 2]),
+        class_names=np.array(["a", "b", "c"]),
+    )
+    data = sources.load_npz(str(path))
+    assert data.image_shape == (5, 5, 1) and data.class_names == ["a", "b", "c"]
+
+
+def test_load_npz_rejects_float_pixels_out_of_range(tmp_path):
+    path = tmp_path / "f.npz"
+    np.savez(
+        path,
+        x_train=np.full((2, 4, 4), 300.0),
+        y_train=[0, 1],
+        x_test=np.zeros((1, 4, 4)),
+        y_test=[0],
+    )
+    with pytest.raises(InputError, match="x_train has values outside 0..255"):
+        sources.load_npz(str(path))
+
+
+def test_one_cycle_and_warmup_schedules_round_trip():
+    one_cycle = schedules.OneCycle(0.1, total_steps=100)
+    assert float(one_cycle(0)) == pytest.approx(0.1 / 25)
+    assert float(one_cycle(30)) == pytest.approx(0.1)
+    assert float(one_cycle(100)) == pytest.approx(0.1 / 25 / 1e4)
+    warm = schedules.Warmup(keras.optimizers.schedules.CosineDecay(0.1, 100), warmup_steps=10)
+    assert float(warm(0)) == pytest.approx(0.1 * np.cos(np.pi * 10 / 100) / 2 * 0 + warm(9) / 10)
+    assert float(warm(50)) == pytest.approx(
+        float(keras.optimizers.schedules.CosineDecay(0.1, 100)(50))
+    )
+    for schedule in (one_cycle, warm):
+        restored = type(schedule).from_config(schedule.get_config())
+        assert float(restored(42)) == pytest.approx(float(schedule(42)))
+
+
+@pytest.mark.parametrize("name", ["constant", "cosine", "step", "one_cycle"])
+def test_learning_rate_schedules_by_name(name):
+    schedule = trainer.learning_rate_schedule(name, 0.1, steps_per_epoch=10, epochs=10)
+    value = schedule if isinstance(schedule, float) else float(schedule(99))
+    assert 0 <= value <= 0.1
+
+
+def test_unknown_strategy_and_optimizer_are_input_errors():
+    with pytest.raises(InputError, match="--strategy"):
+        trainer.get_strategy("warp")
+    with pytest.raises(InputError, match="--optimizer"):
+        trainer.make_optimizer("teleport", 0.1)
+    assert trainer.make_optimizer("sgd", 0.1, momentum=0.5).momentum == 0.5
