@@ -11,11 +11,14 @@
 
 The layer's output is the decoded tag sequence in training and at inference alike, so
 `predict`, `evaluate` and an exported SavedModel all return tags. For the loss it attaches
-its potentials, transition matrix and row lengths to that output tensor, the way Keras
-attaches `_keras_mask`; `CRFLoss` reads them there, so the CRF must be a model output.
+its potentials, transition matrix and row lengths to the Keras mask of that output
+(`_keras_mask`, which Keras carries to the loss); `CRFLoss` reads them there, so the CRF
+must be a model output.
 """
 
 from __future__ import annotations
+
+import threading
 
 import keras
 import numpy as np
@@ -43,6 +46,37 @@ def _get_tensor_attr(tensor, name):
     except ImportError:
         return getattr(tensor, name, None)
     return get_tensor_attr(tensor, name)
+
+
+# Fallback carrier for the CRF state, per thread: the last CRF call in the graph being
+# traced. Keras 3.15 under tf.distribute hands the loss a y_pred without its `_keras_mask`;
+# each replica traces its call and its loss in one thread, so the last state is the right one.
+_LAST_STATE = {}
+
+
+def _current_graph():
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    return None if tf.executing_eagerly() else tf.compat.v1.get_default_graph()
+
+
+def _remember_state(state):
+    _LAST_STATE[threading.get_ident()] = (_current_graph(), state)
+
+
+def _recall_state():
+    graph, state = _LAST_STATE.get(threading.get_ident(), (None, None))
+    return state if graph is _current_graph() else None
+
+
+def _is_concrete(tensor) -> bool:
+    try:
+        np.asarray(tensor)
+    except Exception:  # symbolic tensors and tracers cannot become arrays
+        return False
+    return True
 
 
 def _as_bool_list(value, shape):
@@ -241,11 +275,13 @@ class CRF(keras.layers.Layer):
         tags, _ = crf_ops.crf_decode(potentials, transitions, lengths)
         if constrained and not self.constrain_training:
             potentials, transitions = self._crf_inputs(unary, lengths, False)
-        _set_tensor_attr(tags, _STATE_ATTR, (potentials, transitions, lengths))
-        if sequence_lengths is not None:
-            _set_tensor_attr(
-                tags, "_keras_mask", crf_ops._sequence_mask(lengths, ops.shape(tags)[1])
-            )
+        # The state rides on the output's Keras mask, a fresh tensor that Keras carries
+        # from the layer to the loss (it re-attaches masks wherever it converts outputs,
+        # e.g. under tf.distribute or the JAX trainer's stateless calls).
+        output_mask = crf_ops._sequence_mask(lengths, ops.shape(tags)[1])
+        _set_tensor_attr(output_mask, _STATE_ATTR, (potentials, transitions, lengths))
+        _set_tensor_attr(tags, "_keras_mask", output_mask)
+        _remember_state((potentials, transitions, lengths))
         return tags
 
     def compute_mask(self, inputs, mask=None):
@@ -304,7 +340,14 @@ class CRFLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        state = _get_tensor_attr(y_pred, _STATE_ATTR)
+        mask = _get_tensor_attr(y_pred, "_keras_mask")
+        state = None if mask is None else _get_tensor_attr(mask, _STATE_ATTR)
+        if state is None:
+            state = _recall_state()
+        if state is None and not _is_concrete(y_pred):
+            # Keras builds compiled losses on stand-in symbolic tensors (TensorFlow scratch
+            # graphs under tf.distribute, JAX shape evaluation) to learn output shapes only.
+            return ops.zeros((), dtype=self.dtype) * ops.cast(ops.sum(y_pred), self.dtype)
         if state is None:
             raise ValueError(
                 "CRFLoss needs the output of a kerasdl.layers.CRF layer as y_pred (the CRF "
