@@ -205,11 +205,12 @@ def test_masked_token_accuracy():
     metric.update_state(y_true, np.array([[1, 3, 1], [3, 2, 2]]))
     assert float(metric.result()) == pytest.approx(2 / 3)
     metric.reset_state()
-    scores = np.eye(4)[[[1, 2, 0], [3, 1, 0]]]
+    scores = np.eye(4)[[[1, 0, 0], [3, 1, 0]]]  # [B, T, K] scores: argmax is taken
     metric.update_state(y_true, scores)
     assert float(metric.result()) == pytest.approx(2 / 3)
 
 
+@pytest.mark.slow  # a minute or more on 2 cores (XLA / subprocess training)
 def test_jit_compile_training(trained):
     _, _, (tokens, tags, _) = trained
     keras.utils.set_random_seed(1)
@@ -264,6 +265,7 @@ def test_saved_model_export_decodes_in_serving_graph(trained, tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "served.npy"), expected)
 
 
+@pytest.mark.slow  # a minute or more on 2 cores (XLA / subprocess training)
 def test_mirrored_strategy_on_two_cpus(tmp_path):
     output = _run_python(
         """
@@ -290,6 +292,7 @@ def test_mirrored_strategy_on_two_cpus(tmp_path):
     assert float(loss) < 0.5 * float(first_loss) and float(accuracy) > 0.9
 
 
+@pytest.mark.slow  # a minute or more on 2 cores (XLA / subprocess training)
 def test_jax_backend(golden):
     pytest.importorskip("jax")
     output = _run_python(

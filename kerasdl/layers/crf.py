@@ -68,7 +68,8 @@ def _remember_state(state):
 
 def _recall_state():
     graph, state = _LAST_STATE.get(threading.get_ident(), (None, None))
-    return state if graph is _current_graph() else None
+    current = _current_graph()
+    return state if current is not None and graph is current else None
 
 
 def _is_concrete(tensor) -> bool:
