@@ -103,6 +103,10 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     local GPUs (the CPU when there are none). multi_worker: MultiWorkerMirroredStrategy
     from the TF_CONFIG environment variable. tpu: the TPU found by TPUClusterResolver.
     """
+    if name == "multi_worker":  # must come before anything initialises the TF runtime
+        if "TF_CONFIG" not in os.environ:
+            raise InputError("--strategy", "multi_worker needs the TF_CONFIG environment variable")
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
@@ -110,10 +114,6 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
         return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    if name == "multi_worker":
-        if "TF_CONFIG" not in os.environ:
-            raise InputError("--strategy", "multi_worker needs the TF_CONFIG environment variable")
-        return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "tpu":
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)
@@ -124,8 +124,37 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     )
 
 
-def configure(flag_values: flags.FlagValues) -> tf.distribute.Strategy:
-    """Validates the common flags, seeds everything, sets precision; returns the strategy."""
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """True unless this process is a non-chief worker of a multi-worker cluster."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def worker_model_dir(strategy: tf.distribute.Strategy, model_dir: str) -> str:
+    """`model_dir` for the chief; `{model_dir}/.worker-N` for the other workers.
+
+    Every worker of a multi-worker run trains, evaluates and backs up (collective ops
+    need all of them); only the chief's files are the run's result. Each worker keeps its
+    own backup, so rerunning the same commands resumes every worker.
+    """
+    if is_chief(strategy):
+        return model_dir
+    return os.path.join(model_dir, f".worker-{strategy.cluster_resolver.task_id}")
+
+
+def configure(
+    flag_values: flags.FlagValues, strategy: tf.distribute.Strategy | None = None
+) -> tf.distribute.Strategy:
+    """Validates the common flags, seeds everything, sets precision; returns the strategy.
+
+    Pass `strategy` when the trainer made it earlier (a multi-worker strategy must exist
+    before the first TensorFlow op, e.g. before reading image files).
+    """
     check_positive(
         epochs=flag_values.epochs,
         batch_size=flag_values.batch_size,
@@ -153,7 +182,7 @@ def configure(flag_values: flags.FlagValues) -> tf.distribute.Strategy:
     if flag_values.mixed_precision:
         on_gpu = bool(tf.config.list_physical_devices("GPU"))
         keras.mixed_precision.set_global_policy("mixed_float16" if on_gpu else "mixed_bfloat16")
-    return get_strategy(flag_values.strategy)
+    return strategy or get_strategy(flag_values.strategy)
 
 
 def make_optimizer(

@@ -117,6 +117,7 @@ def load_data() -> sources.ImageData:
 
 
 def main(argv):
+    strategy = trainer.get_strategy(FLAGS.strategy)
     data = load_data()
     recipe = FLAGS.recipe
     if recipe == "auto":
@@ -127,9 +128,10 @@ def main(argv):
             "--recipe", f"unknown recipe {recipe!r}; choose auto, {', '.join(RECIPES)}"
         )
     trainer.apply_defaults(FLAGS, RECIPES[recipe])
-    strategy = trainer.configure(FLAGS)
-    model_dir = trainer.prepare_model_dir(FLAGS.model_dir)
-    export_dir = trainer.resolve_export_dir(FLAGS.export_dir, model_dir)
+    trainer.configure(FLAGS, strategy)
+    model_dir = trainer.prepare_model_dir(trainer.worker_model_dir(strategy, FLAGS.model_dir))
+    chief = trainer.is_chief(strategy)
+    export_dir = trainer.resolve_export_dir(FLAGS.export_dir if chief else None, model_dir)
     if not 0 <= FLAGS.label_smoothing < 1:
         raise trainer.InputError(
             "--label_smoothing", f"must be in [0, 1), got {FLAGS.label_smoothing}"
