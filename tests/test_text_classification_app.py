@@ -127,7 +127,7 @@ def test_export_serves_raw_strings_without_kerasdl(textcnn_run, tmp_path):
     np.testing.assert_allclose(alone[0], expected[0], atol=1e-5)
 
 
-def test_rnn_attention_cross_validates_and_exports_attention_weights(mr_small, tmp_path):
+def test_rnn_attention_exports_attention_weights(mr_small, tmp_path):
     train, test = mr_small
     model_dir = tmp_path / "run"
     result = run_trainer(
@@ -136,15 +136,11 @@ def test_rnn_attention_cross_validates_and_exports_attention_weights(mr_small, t
         f"--test_file={test}",
         "--model=rnn_attention",
         "--rnn_cell=gru",
-        "--cv_folds=2",
+        "--units=16",
+        "--embedding_dim=32",
         "--epochs=1",
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads((model_dir / "metrics.json").read_text())
-    cv = metrics["cross_validation"]
-    assert cv["folds"] == 2 and len(cv["fold_accuracies"]) == 2
-    assert cv["accuracy_mean"] == pytest.approx(np.mean(cv["fold_accuracies"]))
-    assert "2-fold CV" in result.stdout
     texts = ["a gorgeous movie .", "zzzunseen words only here ."]
     served = serve_in_fresh_process(model_dir / "export", texts, tmp_path, "attention_weights")
     weights = served["attention_weights"]
@@ -156,7 +152,7 @@ def test_rnn_attention_cross_validates_and_exports_attention_weights(mr_small, t
     assert scores["probabilities"].shape == (2, 2)
 
 
-def test_mean_embedding_with_pretrained_vectors(mr_small, tmp_path):
+def test_mean_embedding_with_pretrained_vectors_cross_validates(mr_small, tmp_path):
     train, test = mr_small
     vectors = tmp_path / "vectors.txt"
     vectors.write_text("the 0.1 0.2 0.3 0.4\nmovie 0.5 0.5 0.5 0.5\ngood 1 1 1 1\n")
@@ -168,11 +164,16 @@ def test_mean_embedding_with_pretrained_vectors(mr_small, tmp_path):
         "--model=mean_embedding",
         f"--embeddings_file={vectors}",
         "--embeddings_mode=static",
+        "--cv_folds=2",
         "--epochs=1",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "vectors for 3 of" in result.stdout
     metrics = json.loads((model_dir / "metrics.json").read_text())
+    cv = metrics["cross_validation"]
+    assert cv["folds"] == 2 and len(cv["fold_accuracies"]) == 2
+    assert cv["accuracy_mean"] == pytest.approx(np.mean(cv["fold_accuracies"]))
+    assert "2-fold CV" in result.stdout
     assert metrics["parameters"] == metrics["vocabulary_size"] * 4 + 4 * 2 + 2
 
 
