@@ -245,9 +245,11 @@ def cross_validate(examples: text.TextExamples, labels, vectors, strategy) -> di
 def main(argv):
     trainer.apply_defaults(FLAGS, RECIPES[FLAGS.model])
     check_flags()
-    strategy = trainer.configure(FLAGS)
-    model_dir = trainer.prepare_model_dir(FLAGS.model_dir)
-    export_dir = trainer.resolve_export_dir(FLAGS.export_dir, model_dir)
+    strategy = trainer.get_strategy(FLAGS.strategy)  # before any TensorFlow op (multi-worker)
+    trainer.configure(FLAGS, strategy)
+    model_dir = trainer.prepare_model_dir(trainer.worker_model_dir(strategy, FLAGS.model_dir))
+    chief = trainer.is_chief(strategy)
+    export_dir = trainer.resolve_export_dir(FLAGS.export_dir if chief else None, model_dir)
     data = text.load_text_classification(
         dataset=FLAGS.dataset,
         train_file=FLAGS.train_file,
