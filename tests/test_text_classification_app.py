@@ -299,5 +299,5 @@ def test_mr_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
 
 @pytest.mark.slow
 def test_trec_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
-    metrics = run_target(shared_data, tmp_path, "trec")
+    metrics = run_target(shared_data, tmp_path, "trec", epochs=10)
     assert metrics["test"]["accuracy"] >= 0.912, metrics["test"]  # Kim 2014 CNN-rand
