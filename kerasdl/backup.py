@@ -44,16 +44,21 @@ class BackupAndRestore(keras.callbacks.Callback):
         self.backup_dir = backup_dir
         self.delete_on_train_end = delete_on_train_end
 
-    def latest(self) -> tuple[int, str] | None:
-        """`(epochs_done, folder)` of the newest whole backup, or None."""
+    def backups(self) -> dict[int, str]:
+        """`{epochs_done: folder}` of the whole backups on disk."""
         if not os.path.isdir(self.backup_dir):
-            return None
-        found = [
-            (int(match.group(1)), os.path.join(self.backup_dir, name))
+            return {}
+        return {
+            int(match.group(1)): os.path.join(self.backup_dir, name)
             for name in os.listdir(self.backup_dir)
             if (match := _BACKUP_NAME.match(name))
-        ]
-        return max(found) if found else None
+        }
+
+    def latest(self) -> tuple[int, str] | None:
+        """`(epochs_done, folder)` of the newest backup that every worker holds, or None."""
+        backups = self.backups()
+        epochs = _agreed_epochs(set(backups))
+        return (max(epochs), backups[max(epochs)]) if epochs else None
 
     def on_train_begin(self, logs=None):
         latest = self.latest()
@@ -86,7 +91,9 @@ class BackupAndRestore(keras.callbacks.Callback):
         os.rename(staging, os.path.join(self.backup_dir, f"epoch-{epoch + 1:06d}"))
         for name in os.listdir(self.backup_dir):
             match = _BACKUP_NAME.match(name)
-            stale = name.startswith(".staging-") or (match and int(match.group(1)) < epoch + 1)
+            # The previous backup stays too: a worker of a multi-worker run killed between
+            # two backups may be one epoch behind the others.
+            stale = name.startswith(".staging-") or (match and int(match.group(1)) < epoch)
             if stale:
                 shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
         kill_point(f"epoch:{epoch}")
@@ -107,6 +114,28 @@ class BackupAndRestore(keras.callbacks.Callback):
 
     def get_config(self):
         return {"backup_dir": self.backup_dir, "delete_on_train_end": self.delete_on_train_end}
+
+
+def _agreed_epochs(local: set[int]) -> set[int]:
+    """The backup epochs that every worker of a multi-worker strategy holds.
+
+    Every replica all-reduces (SUM) an indicator vector of the epochs its worker holds;
+    an epoch that all hold sums to the number of replicas. In one process: `local`.
+    """
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return local
+
+    def all_replicas_sum(values):
+        per_replica = strategy.run(lambda: tf.constant(values, tf.float32))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None).numpy()
+
+    # Vectors must have one length everywhere: the sum of every replica's own need.
+    size = int(all_replicas_sum(float(max(local, default=0) + 1)))
+    counts = all_replicas_sum([1.0 if epoch in local else 0.0 for epoch in range(size)])
+    return {e for e in range(size) if round(float(counts[e])) == strategy.num_replicas_in_sync}
 
 
 def _seed_states(model: keras.Model) -> list:

@@ -106,6 +106,9 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     if name == "multi_worker":  # must come before anything initialises the TF runtime
         if "TF_CONFIG" not in os.environ:
             raise InputError("--strategy", "multi_worker needs the TF_CONFIG environment variable")
+        from kerasdl._keras_fixes import fit_multi_worker_fix
+
+        fit_multi_worker_fix()
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
