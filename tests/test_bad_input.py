@@ -181,7 +181,7 @@ CASES = {
     ),
     "tagging_bad_iob2_sequence": (
         TAGGING,
-        lambda d: tagging_flags(d, train=CONLL + "x NN B-NP\ny VB I-VP\n"),
+        lambda d: [*tagging_flags(d, train=CONLL + "x NN B-NP\ny VB I-VP\n"), "--tag_scheme=IOB2"],
         "train.txt:22",
     ),
     "tagging_missing_train_file": (
