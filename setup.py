@@ -34,6 +34,9 @@ setup(
             "pytest-timeout>=2.3",
             "hypothesis>=6.100",
             "ruff>=0.6",
+            "nbclient>=0.10",  # executes the notebooks in tests/test_notebooks.py
+            "nbformat>=5.9",
+            "ipykernel>=6.29",
         ],
     },
     classifiers=[

@@ -239,10 +239,11 @@ class CRF(keras.layers.Layer):
                 )
             if self.allowed_start is not None:
                 penalty = np.where(self.allowed_start, 0.0, crf_ops.FORBIDDEN_SCORE)
-                start = penalty.astype("float32") + (0.0 if start is None else start)
+                # ops.add, not ndarray +: NumPy would try to convert a symbolic variable.
+                start = ops.add(penalty.astype("float32"), 0.0 if start is None else start)
             if self.allowed_end is not None:
                 penalty = np.where(self.allowed_end, 0.0, crf_ops.FORBIDDEN_SCORE)
-                end = penalty.astype("float32") + (0.0 if end is None else end)
+                end = ops.add(penalty.astype("float32"), 0.0 if end is None else end)
         if start is None and end is None:
             return potentials, transitions
         zeros = np.zeros((self.units,), "float32")
