@@ -35,7 +35,13 @@ import numpy as np
 import tensorflow as tf
 
 from kerasdl.data.errors import InputError
-from kerasdl.data.text import batch_by_length, bucket_boundaries_for, decode_file, split_lines
+from kerasdl.data.text import (
+    batch_by_length,
+    bucket_boundaries_for,
+    decode_file,
+    ragged_rows,
+    split_lines,
+)
 
 SCHEMES = ("IOB1", "IOB2", "BIOES")
 SCHEME_ALIASES = {"BIO": "IOB2", "IOBES": "BIOES", "IOB": "IOB1"}
@@ -690,14 +696,6 @@ class TaggingPreprocessor(keras.layers.Layer):
 # --------------------------------------------------------------------------- tf.data
 
 
-def _string_rows(sentences: Sequence[Sequence[str]]) -> tf.data.Dataset:
-    lengths = np.array([len(s) for s in sentences], np.int64)
-    flat = tf.constant([t for s in sentences for t in s], dtype=tf.string)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    bounds = tf.data.Dataset.from_tensor_slices((starts, lengths))
-    return bounds.map(lambda start, length: flat[start : start + length])
-
-
 def make_dataset(
     corpus: TaggedCorpus,
     preprocessor: TaggingPreprocessor,
@@ -726,7 +724,7 @@ def make_dataset(
             `singleton_words(train, preprocessor)`) by OOV with this probability, so the
             model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
     """
-    dataset = _string_rows(corpus.tokens)
+    dataset = ragged_rows([np.asarray(tokens, dtype=object) for tokens in corpus.tokens])
     if tags is not None:
         tag_rows = tags.encode(corpus)
         lengths = np.array([len(r) for r in tag_rows], np.int64)
