@@ -175,8 +175,14 @@ def test_default_run_writes_report_and_confusion_matrix(default_run):
     "model_flags",
     [
         ["--model=resnet", "--depth=20", "--version=2", "--optimizer=sgd", "--schedule=step"],
-        ["--model=mobilenet", "--version=2", "--squeeze_excite", "--width=0.5", "--sam=0.05"],
-        ["--model=row_rnn", "--rnn_cell=gru", "--optimizer=radam", "--schedule=one_cycle"],
+        pytest.param(
+            ["--model=mobilenet", "--version=2", "--squeeze_excite", "--width=0.5", "--sam=0.05"],
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            ["--model=row_rnn", "--rnn_cell=gru", "--optimizer=radam", "--schedule=one_cycle"],
+            marks=pytest.mark.slow,
+        ),
         ["--augment=crop:1,mixup", "--label_smoothing=0.1", "--optimizer=lookahead_adam"],
     ],
     ids=["resnet_v2", "mobilenet_v2_se_sam", "row_gru_radam", "mixup_lookahead"],

@@ -89,10 +89,9 @@ def saved_model_cli(export_dir):
 
 def in_memory(model_dir, inputs):
     import keras
+    import tensorflow as tf
 
     import kerasdl  # noqa: F401
-
-    import tensorflow as tf
 
     model = keras.models.load_model(model_dir / "model.keras")
     return keras.ops.convert_to_numpy(model(tf.constant(inputs), training=False))

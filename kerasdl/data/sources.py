@@ -309,8 +309,13 @@ def load_tfds(name: str, data_dir: str | None = None) -> ImageData:
         raise InputError("--dataset", f"{name!r} has no image and label features")
 
     def split(split_name):
-        arrays = tfds.as_numpy(builder.as_dataset(split=split_name, batch_size=-1))
-        return arrays[image_key].astype(np.uint8), arrays["label"].astype(np.int64)
+        # Batches of 1024 rather than batch_size=-1: TF's single-element reduction of a
+        # whole split aborts the process (std::length_error) once a global seed is set.
+        images, labels = [], []
+        for batch in tfds.as_numpy(builder.as_dataset(split=split_name, batch_size=1024)):
+            images.append(batch[image_key])
+            labels.append(batch["label"])
+        return np.concatenate(images).astype(np.uint8), np.concatenate(labels).astype(np.int64)
 
     x_train, y_train = split("train")
     x_test, y_test = split("test")
