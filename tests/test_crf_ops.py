@@ -146,18 +146,48 @@ def test_brute_force_enumeration(num_tags, max_length):
             assert tuple(K.viterbi_decode(inputs[row, :n], transitions)[0]) == best
 
 
-def test_gradient_is_marginals_minus_gold_counts():
-    """d log p(y|x) / d inputs[t, k] = [y_t = k] - p(y_t = k), by enumeration."""
+@pytest.mark.parametrize("scale", [1.0, 60.0])  # 60: gaps past float32 range -> log-space pass
+def test_gradient_is_marginals_minus_gold_counts(scale):
+    """d log p(y|x) / d inputs[t, k] = [y_t = k] - p(y_t = k), and d / d A[i, j] = gold
+    transition counts minus expected ones, by enumeration (float64)."""
     rng = np.random.default_rng(3)
-    inputs, transitions, tags, _ = random_problem(rng, 1, 4, 3)
+    inputs, transitions, tags, _ = random_problem(rng, 1, 4, 3, scale=scale)
     lengths = np.array([4], np.int32)
-    _, grad_inputs, _ = nll_and_grads(inputs, tags, lengths, transitions)
+    _, grad_inputs, grad_transitions = nll_and_grads(inputs, tags, lengths, transitions)
     log_norm, _, _, all_scores = brute_force(inputs[0], transitions, 4)
     marginals = np.zeros((4, 3))
+    expected_pairs = np.zeros((3, 3))
     for path, score in all_scores.items():
-        marginals[np.arange(4), path] += np.exp(score - log_norm)
-    expected = np.eye(3)[tags[0]] - marginals
-    np.testing.assert_allclose(grad_inputs[0], expected, atol=1e-5)
+        probability = np.exp(score - log_norm)
+        marginals[np.arange(4), path] += probability
+        np.add.at(expected_pairs, (path[:-1], path[1:]), probability)
+    gold_pairs = np.zeros((3, 3))
+    np.add.at(gold_pairs, (tags[0, :-1], tags[0, 1:]), 1.0)
+    np.testing.assert_allclose(grad_inputs[0], np.eye(3)[tags[0]] - marginals, atol=1e-5)
+    np.testing.assert_allclose(grad_transitions, gold_pairs - expected_pairs, atol=1e-5)
+
+
+def test_scaled_and_log_space_passes_agree():
+    """The fast scaled forward-backward and the log-space fallback give the same log Z and
+    gradients where the scaled pass is exact."""
+    rng = np.random.default_rng(7)
+    inputs, transitions, _, lengths = random_problem(rng, 8, 9, 5, scale=3.0)
+    lengths[:2] = [9, 1]
+    valid = (np.arange(9)[:, None] < lengths[None, :])[..., None]
+    time_major = np.where(valid, np.transpose(inputs, (1, 0, 2)), 0.0).astype(np.float32)
+    upstream = rng.uniform(0.5, 2.0, size=8).astype(np.float32)
+    scaled = crf_module._scaled_forward(time_major, transitions, 8)
+    assert np.all(np.asarray(scaled[1]) >= crf_module._SCALED_SUM_FLOOR)
+    scaled_norm = np.where(valid[..., 0], np.asarray(scaled[3]), 0.0).sum(axis=0)
+    scaled_grads = crf_module._scaled_marginals(scaled, valid, transitions, upstream, 8)
+    passes = crf_module._log_space_passes(time_major, valid, transitions, 8)
+    log_norm = passes[2]
+    log_space_grads = crf_module._log_space_marginals(
+        time_major, valid, transitions, upstream, passes
+    )
+    np.testing.assert_allclose(scaled_norm[lengths > 0], np.asarray(log_norm)[lengths > 0], 1e-5)
+    for a, b in zip(scaled_grads, log_space_grads, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 # ---------------------------------------------------------------- lengths and padding
@@ -222,17 +252,6 @@ def test_large_potentials_are_stable(scale):
         if n:
             path, best = K.viterbi_decode(inputs[row, :n], transitions)
             np.testing.assert_allclose(score[row], best, rtol=1e-6)
-
-
-def test_scaled_forward_matches_log_space_forward():
-    """Both forward implementations agree where the scaled one is accurate."""
-    rng = np.random.default_rng(7)
-    inputs, transitions, _, _ = random_problem(rng, 8, 9, 5, scale=3.0)
-    rest = np.transpose(inputs[:, 1:], (1, 0, 2))
-    scaled, smallest = crf_module._forward_scaled(rest, inputs[:, 0], transitions, 8)
-    exact = crf_module._forward_log_space(rest, inputs[:, 0], transitions, 8)
-    assert float(smallest) >= crf_module._SCALED_SUM_FLOOR
-    np.testing.assert_allclose(scaled, exact, rtol=1e-5, atol=1e-4)
 
 
 # ---------------------------------------------------------------- graph shapes and XLA

@@ -7,8 +7,11 @@ Probabilistic Models for Segmenting and Labeling Sequence Data") scores a tag se
     score(y) = sum_t x[t, y_t] + sum_{t>0} A[y_{t-1}, y_t]
     log p(y | x) = score(y) - log Z(x),   log Z(x) = logsumexp over all K**n paths
 
-`log Z` comes from the forward algorithm in log space (alpha_t = x_t + logsumexp_i(alpha_{t-1,i}
-+ A[i, :])) and the best path from Viterbi with back-tracking. Every function follows the
+`log Z` comes from the forward algorithm (alpha_t = x_t + logsumexp_i(alpha_{t-1,i} + A[i, :]),
+run in probability space with per-step normalisation, or in log space where that would
+underflow), its gradient from the forward-backward algorithm (the marginals, written out
+rather than differentiated through the recursion: one matmul per step each way), and the
+best path from Viterbi with back-tracking. Every function follows the
 argument order and meaning of tensorflow-addons 0.23 `tfa.text` (`crf_log_likelihood`,
 `crf_decode`, ...), batched over right-padded rows with their own lengths, with two
 deliberate differences from tfa: length-0 rows give log-likelihood 0, tags all 0 and
@@ -179,76 +182,209 @@ def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
     return unary + binary
 
 
-def _forward_log_space(rest, first, transition_params, steps):
-    """Forward algorithm with a `[B, K, K]` logsumexp per step: exact for any magnitude.
+def _time_major(x):
+    return ops.transpose(x, (1, 0, 2))
 
-    Returns the alphas of steps `1..T-1`, time-major `[T-1, B, K]`.
+
+def _scaled_forward(inputs, transition_params, steps):
+    """Forward algorithm in probability space with per-step normalisation (Rabiner, 1989, V.A).
+
+    With `M = exp(A - c)` (`c_j = max_i A_ij`), `y_t = x_t + c` for `t > 0` (`y_0 = x_0`),
+    `m_t = max_j y_t[j]` and `E_t = exp(y_t - m_t)`, the normalised alphas are
+    `p_0 = E_0 / s_0`, `p_t = (p_{t-1} M) * E_t / s_t` with `s_t` the sum that makes `p_t`
+    sum to 1, and `log alpha_t = log p_t + sum_{u <= t} (log s_u + m_u)`. Each step is one
+    `[B, K] x [K, K]` matmul, a product, a sum and a division.
+
+    Args:
+        inputs: `[T, B, K]` time-major potentials (zero at padding).
+        transition_params: `[K, K]`.
+        steps: static `T - 1`, or None.
+
+    Returns:
+        `(p [T, B, K], s [T, B, 1], emissions E [T, B, K], log_scale [T, B], M [K, K])`,
+        `log_scale_t = log s_t + m_t`.
+    """
+    column_shift = ops.max(transition_params, axis=0, keepdims=True)
+    scaled_transitions = ops.exp(transition_params - column_shift)
+    shifted = ops.concatenate([inputs[:1], inputs[1:] + column_shift], axis=0)
+    top = ops.max(shifted, axis=2, keepdims=True)
+    emissions = ops.exp(shifted - top)
+    first_sum = ops.sum(emissions[0], axis=1, keepdims=True)
+    first = emissions[0] / first_sum
+
+    def step(carry, emissions_t):
+        probabilities = ops.matmul(carry[0], scaled_transitions) * emissions_t
+        total = ops.sum(probabilities, axis=1, keepdims=True)
+        carry = (probabilities / total, total)
+        # keras.ops.scan on TensorFlow needs each step's output shaped like the carry.
+        return carry, carry
+
+    if steps == 0:
+        p, s = ops.expand_dims(first, 0), ops.expand_dims(first_sum, 0)
+    else:
+        _, (p, s) = _scan_steps(step, (first, first_sum), emissions[1:], steps)
+        p = ops.concatenate([ops.expand_dims(first, 0), p], axis=0)
+        s = ops.concatenate([ops.expand_dims(first_sum, 0), s], axis=0)
+    log_scale = ops.squeeze(ops.log(s) + top, 2)
+    return p, s, emissions, log_scale, scaled_transitions
+
+
+def _scaled_marginals(scaled, valid, transition_params, upstream, steps):
+    """Gradients of `sum_b upstream_b log Z_b` from the scaled forward pass (forward-backward).
+
+    The backward recursion keeps `b_{t-1} = (b_t * E_t / s_t) M^T` (and `b = 1` at each
+    row's last position), so that the unary marginals are `p_t * b_t` and the expected
+    transition counts are `M * sum_{t, b} p_{t-1}^T (b_t * E_t / s_t)`, one matmul.
+
+    Returns:
+        `(d/d inputs [T, B, K] time-major, d/d transition_params [K, K])`.
+    """
+    p, s, emissions, _, scaled_transitions = scaled
+    ratios = emissions / s
+    weight = ops.where(valid, ops.reshape(upstream, (1, -1, 1)), 0.0)
+    to_previous = ops.transpose(scaled_transitions)
+
+    def step(backward, x):
+        ratios_t, valid_t = x
+        previous = ops.matmul(backward * ratios_t, to_previous)
+        # Each row's last position starts its own recursion with b = 1.
+        previous = ops.where(valid_t, previous, 1.0)
+        return previous, previous
+
+    last = ops.ones_like(p[0])
+    if steps == 0:
+        backward = ops.expand_dims(last, 0)
+    else:
+        _, backward = _scan_steps(step, last, [ratios[1:], valid[1:]], steps, reverse=True)
+        backward = ops.concatenate([backward, ops.expand_dims(last, 0)], axis=0)
+    grad_inputs = p * backward * weight
+    num_tags = ops.shape(p)[2]
+    before = ops.reshape(p[:-1], (-1, num_tags))
+    after = ops.reshape((backward * ratios * weight)[1:], (-1, num_tags))
+    grad_transitions = scaled_transitions * ops.matmul(ops.transpose(before), after)
+    return grad_inputs, grad_transitions
+
+
+def _softmax(x, axis):
+    # keras.ops.softmax warns on an axis of size 1 (K = 1 tags is legal here).
+    exp = ops.exp(x - ops.max(x, axis=axis, keepdims=True))
+    return exp / ops.sum(exp, axis=axis, keepdims=True)
+
+
+def _log_space_passes(inputs, valid, transition_params, steps):
+    """Forward and backward passes in log space, with a `[B, K, K]` logsumexp per step.
+
+    The fallback of the scaled pass where its sums underflow (potential gaps beyond ~60
+    nats): `log alpha_t = x_t + logsumexp_i(log alpha_{t-1, i} + A_i.)` and
+    `log beta_{t-1} = logsumexp_j(A_.j + x_t[j] + log beta_t[j])` (0 at each row's end).
+
+    Returns:
+        `(log alphas [T, B, K], log betas [T, B, K], log_norm [B])`.
     """
 
-    def step(alpha, inputs_t):
+    def forward_step(alpha, inputs_t):
         alpha = inputs_t + _logsumexp_over_previous(alpha, transition_params)
         return alpha, alpha
 
-    _, alphas = _scan_steps(step, first, rest, steps)
-    return alphas
+    def backward_step(beta, x):
+        inputs_t, valid_t = x
+        previous = _logsumexp_over_previous(inputs_t + beta, ops.transpose(transition_params))
+        previous = ops.where(valid_t, previous, 0.0)
+        return previous, previous
+
+    last = ops.zeros_like(inputs[0])
+    if steps == 0:
+        alphas, betas = inputs, ops.expand_dims(last, 0)
+    else:
+        _, alphas = _scan_steps(forward_step, inputs[0], inputs[1:], steps)
+        alphas = ops.concatenate([inputs[:1], alphas], axis=0)
+        _, betas = _scan_steps(backward_step, last, [inputs[1:], valid[1:]], steps, reverse=True)
+        betas = ops.concatenate([betas, ops.expand_dims(last, 0)], axis=0)
+    # alpha_0 + beta_0 sums every path's score: its logsumexp is log Z.
+    start = alphas[0] + betas[0]
+    shift = ops.max(start, axis=1, keepdims=True)
+    log_norm = ops.squeeze(shift, 1) + ops.log(ops.sum(ops.exp(start - shift), axis=1))
+    return alphas, betas, log_norm
 
 
-def _forward_scaled(rest, first, transition_params, steps):
-    """Forward algorithm in probability space with per-step scaling (Rabiner, 1989, sec. V.A).
+def _log_space_marginals(inputs, valid, transition_params, upstream, passes):
+    """Gradients of `sum_b upstream_b log Z_b` from `_log_space_passes`.
 
-    `logsumexp_i(alpha_i + A_ij) = m + c_j + log(sum_i exp(alpha_i - m) exp(A_ij - c_j))`
-    with `m = max_i alpha_i` and `c_j = max_i A_ij`, so each step is one `[B, K] x [K, K]`
-    matmul instead of a `[B, K, K]` logsumexp, while the alphas stay in log space.
+    Each position's marginals sum to 1 (and each step's pair marginals too), so they are
+    softmaxes of `log alpha + log beta`: local shifts keep them exact where subtracting
+    log Z would lose the digits of potentials in the thousands.
 
-    Returns the alphas of steps `1..T-1` (`[T-1, B, K]`) and the smallest scaled sum. Terms
-    of a sum that underflow are below 1.2e-38, so a sum of at least `_SCALED_SUM_FLOOR` is
-    exact to float32 rounding; below it (potential gaps beyond ~64 nats) the caller falls
-    back to `_forward_log_space`.
+    Returns:
+        `(d/d inputs [T, B, K] time-major, d/d transition_params [K, K])`.
     """
-    column_shift = ops.stop_gradient(ops.max(transition_params, axis=0, keepdims=True))
-    scaled_transitions = ops.exp(transition_params - column_shift)
-
-    def step(carry, inputs_t):
-        alpha, _ = carry
-        shift = ops.stop_gradient(ops.max(alpha, axis=1, keepdims=True))
-        scaled_sum = ops.matmul(ops.exp(alpha - shift), scaled_transitions)
-        # _TINY keeps log (and its gradient) finite where a sum underflowed to 0; such
-        # results are discarded, and elsewhere it is below float32 rounding.
-        alpha = (inputs_t + shift) + ops.log(scaled_sum + _TINY)
-        smallest = ops.min(scaled_sum)
-        # keras.ops.scan on TensorFlow needs each step's output shaped like the carry.
-        return (alpha, smallest), (alpha, smallest)
-
-    init = (first, ops.ones((), dtype=first.dtype))
-    _, (alphas, smallest) = _scan_steps(step, init, rest + column_shift, steps)
-    return alphas, ops.min(smallest)
-
-
-_SCALED_SUM_FLOOR = 1e-28
-_TINY = 2e-38  # smallest normal float32 is 1.18e-38; CPUs flush smaller values to zero
-
-
-def _forward(inputs, sequence_lengths, transition_params):
-    """Forward algorithm; returns `[B, K]` alphas at each row's last valid position."""
-    max_length = _static_length(inputs)
-    first = inputs[:, 0]
-    rest = ops.transpose(inputs[:, 1:], (1, 0, 2))
-    steps = None if max_length is None else max_length - 1
-    alphas, smallest = _forward_scaled(rest, first, transition_params, steps)
-    alphas = ops.cond(
-        smallest >= _SCALED_SUM_FLOOR,
-        lambda: alphas,
-        lambda: _forward_log_space(rest, first, transition_params, steps),
+    alphas, betas, _ = passes
+    weight = ops.where(valid, ops.reshape(upstream, (1, -1, 1)), 0.0)
+    marginals = _softmax(alphas + betas, axis=2)
+    pair_scores = (
+        ops.expand_dims(alphas[:-1], 3)
+        + transition_params
+        + ops.expand_dims((inputs + betas)[1:], 2)
     )
-    alphas = ops.concatenate([ops.expand_dims(first, 0), alphas], axis=0)
-    positions = ops.arange(_max_length(inputs), dtype="int32")
-    is_last = ops.expand_dims(positions, 1) == ops.expand_dims(sequence_lengths - 1, 0)
-    is_last = ops.expand_dims(ops.cast(is_last, alphas.dtype), 2)
-    return ops.sum(alphas * is_last, axis=0)
+    shape = ops.shape(pair_scores)
+    flat = ops.reshape(pair_scores, (shape[0], shape[1], -1))
+    pairs = ops.reshape(_softmax(flat, axis=2), shape)
+    grad_transitions = ops.sum(pairs * ops.expand_dims(weight[1:], 3), axis=(0, 1))
+    return marginals * weight, grad_transitions
+
+
+# The scaled pass is exact to float32 rounding while every normalising sum stays above
+# this (its terms that underflow are below 1.2e-38); below it the log-space pass is used.
+_SCALED_SUM_FLOOR = 1e-28
+
+
+def _log_partition(inputs, valid, transition_params):
+    """`log Z` of right-padded rows with a hand-written forward-backward gradient.
+
+    Args:
+        inputs: `[T, B, K]` time-major potentials, zero at padding.
+        valid: `[T, B, 1]` bool, true at each row's real positions.
+        transition_params: `[K, K]` tensor.
+
+    Returns:
+        `[B]` log partition (0 for length-0 rows). Its gradient is the unary marginals
+        (zero at padding) and the expected transition counts, from the scaled pass, or the
+        log-space pass when a scaled sum underflowed.
+    """
+    steps = None if inputs.shape[0] is None else int(inputs.shape[0]) - 1
+
+    @ops.custom_gradient
+    def log_partition(inputs, transition_params):
+        scaled = _scaled_forward(inputs, transition_params, steps)
+        exact = ops.all(scaled[1] >= _SCALED_SUM_FLOOR)
+        log_norm = ops.cond(
+            exact,
+            lambda: ops.sum(ops.where(ops.squeeze(valid, 2), scaled[3], 0.0), axis=0),
+            lambda: _log_space_passes(inputs, valid, transition_params, steps)[2],
+        )
+        log_norm = ops.where(ops.any(valid[:, :, 0], axis=0), log_norm, 0.0)
+
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            return ops.cond(
+                exact,
+                lambda: _scaled_marginals(scaled, valid, transition_params, upstream, steps),
+                lambda: _log_space_marginals(
+                    inputs,
+                    valid,
+                    transition_params,
+                    upstream,
+                    _log_space_passes(inputs, valid, transition_params, steps),
+                ),
+            )
+
+        return log_norm, grad
+
+    return log_partition(inputs, transition_params)
 
 
 def crf_log_norm(inputs, sequence_lengths, transition_params):
-    """Log partition function `log Z(x)` of each row (forward algorithm in log space).
+    """Log partition function `log Z(x)` of each row (forward algorithm).
 
     Args:
         inputs: `[B, T, K]` unary potentials.
@@ -256,23 +392,20 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
         transition_params: `[K, K]` transition scores.
 
     Returns:
-        `[B]` float `log sum_y exp(score(y))` over all paths of each row's length.
+        `[B]` float `log sum_y exp(score(y))` over all paths of each row's length. Its
+        gradient is computed by the forward-backward algorithm (the marginals), not by
+        differentiating through the recursion.
     """
     inputs, sequence_lengths, transition_params = _prepare(
         inputs, sequence_lengths, transition_params
     )
     # Padded positions are arbitrary (even non-finite): zero them so that the recursion can
-    # run through them unmasked (the alphas at each row's end are picked afterwards) and no
-    # nan reaches the gradient.
+    # run through them (each row's own positions are picked afterwards) with no nan.
     mask = _sequence_mask(sequence_lengths, _max_length(inputs))
-    inputs = ops.where(ops.expand_dims(mask, 2), inputs, ops.zeros_like(inputs))
-    if _static_length(inputs) == 1:
-        alpha = inputs[:, 0]
-    else:
-        alpha = _forward(inputs, sequence_lengths, transition_params)
-    shift = ops.stop_gradient(ops.max(alpha, axis=1, keepdims=True))
-    log_norm = ops.squeeze(shift, 1) + ops.log(ops.sum(ops.exp(alpha - shift), axis=1))
-    return ops.where(sequence_lengths > 0, log_norm, ops.zeros_like(log_norm))
+    valid = ops.expand_dims(ops.transpose(mask, (1, 0)), 2)
+    inputs = _time_major(inputs)
+    inputs = ops.where(valid, inputs, ops.zeros_like(inputs))
+    return _log_partition(inputs, valid, ops.convert_to_tensor(transition_params))
 
 
 def crf_log_likelihood(
@@ -320,44 +453,47 @@ def crf_decode(potentials, transition_params, sequence_length):
         potentials, sequence_length, transition_params
     )
     max_length = _static_length(potentials)
-    num_tags = ops.shape(potentials)[2]
     mask = _sequence_mask(sequence_length, _max_length(potentials))
-    valid = ops.expand_dims(ops.transpose(mask, (1, 0))[1:], 2)
-    rest = ops.transpose(potentials[:, 1:], (1, 0, 2))
-    transitions_to = ops.transpose(transition_params)
+    valid = ops.expand_dims(ops.transpose(mask, (1, 0)), 2)
+    inputs = _time_major(potentials)
+    # Zero past each row's end (padding may hold anything) and run every row to T; each
+    # row's own last alphas are picked afterwards.
+    inputs = ops.where(valid, inputs, ops.zeros_like(inputs))
 
-    def forward_step(alpha, x):
-        inputs_t, valid_t = x
-        new_alpha = inputs_t + ops.max(ops.expand_dims(alpha, 2) + transition_params, axis=1)
-        # Rows that have ended keep their last alpha (right padding).
-        return ops.where(valid_t, new_alpha, alpha), alpha
+    def forward_step(alpha, inputs_t):
+        alpha = inputs_t + ops.max(ops.expand_dims(alpha, 2) + transition_params, axis=1)
+        return alpha, alpha
 
-    def backward_step(tag, x):
-        # The back-pointer of step t is needed only for the tag chosen at t, so it is
-        # recomputed here from alpha_{t-1} ([B, K]) rather than stored for every tag
-        # ([B, K, K] argmax). top_k breaks ties towards the lowest index, like argmax.
-        previous_alpha, valid_t = x
-        chosen = ops.one_hot(tag, num_tags, dtype=previous_alpha.dtype)
-        incoming = previous_alpha + ops.matmul(chosen, transitions_to)
-        previous = ops.top_k(incoming, 1)[1][:, 0]
-        # Past a row's end the tag chosen at its last position is carried back unchanged.
-        previous = ops.where(valid_t[:, 0], previous, tag)
-        return previous, previous
-
-    if max_length == 1:
-        alpha = potentials[:, 0]
+    steps = None if max_length is None else max_length - 1
+    if steps == 0:
+        alphas = inputs
     else:
-        steps = None if max_length is None else max_length - 1
-        alpha, previous_alphas = _scan_steps(forward_step, potentials[:, 0], [rest, valid], steps)
-
-    best_score = ops.max(alpha, axis=1)
-    last_tag = ops.top_k(alpha, 1)[1][:, 0]
-    if max_length == 1:
+        _, alphas = _scan_steps(forward_step, inputs[0], inputs[1:], steps)
+        alphas = ops.concatenate([inputs[:1], alphas], axis=0)
+    last = ops.minimum(sequence_length, _max_length(potentials)) - 1  # lengths may exceed T
+    is_last = ops.expand_dims(ops.one_hot(last, _max_length(potentials)), 2)
+    last_alpha = ops.sum(alphas * ops.cast(ops.transpose(is_last, (1, 0, 2)), alphas.dtype), 0)
+    best_score = ops.max(last_alpha, axis=1)
+    last_tag = ops.argmax(last_alpha, axis=1)
+    if steps == 0:
         tags = ops.expand_dims(last_tag, 1)
     else:
-        _, path = _scan_steps(
-            backward_step, last_tag, [previous_alphas, valid], steps, reverse=True
-        )
+        # The back-pointer of step t is needed only for the tag chosen at t, so it is
+        # found from alpha_{t-1} ([B, K]) while back-tracking rather than stored for every
+        # tag ([B, K, K] argmax). top_k breaks ties towards the lowest index, like argmax.
+        transitions_to = ops.transpose(transition_params)
+
+        def backward_step(tag, x):
+            previous_alpha, valid_t = x
+            incoming = previous_alpha + ops.take(transitions_to, tag, axis=0)
+            previous = ops.top_k(incoming, 1)[1][:, 0]
+            # Past a row's end the row's last tag is carried back unchanged.
+            previous = ops.where(valid_t[:, 0], previous, tag)
+            return previous, previous
+
+        last_tag = ops.cast(last_tag, "int32")
+        xs = [alphas[:-1], valid[1:]]
+        _, path = _scan_steps(backward_step, last_tag, xs, steps, reverse=True)
         tags = ops.concatenate([ops.transpose(path, (1, 0)), ops.expand_dims(last_tag, 1)], 1)
     tags = ops.cast(tags, "int32")
     tags = ops.where(mask, tags, ops.zeros_like(tags))
