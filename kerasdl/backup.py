@@ -6,10 +6,11 @@ weights with the old epoch, or a truncated file). Here every backup is written i
 staging folder and renamed into place in one `os.rename`, so a backup either exists
 whole or not at all, and the newest whole one is what a rerun resumes from.
 
-A backup holds the model's weights, the optimizer's state and the state of the model's
+A backup holds the model's weights, the optimizer's state, the state of the model's
 random-number generators (`SeedGenerator`s of dropout and other random layers, which
 `save_weights` leaves out), so a resumed run draws the same dropout masks as an
-uninterrupted one.
+uninterrupted one, and the state of the callbacks given as `stateful_callbacks` (e.g.
+`kerasdl.callbacks.EarlyStopping`'s best epoch and weights).
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ class BackupAndRestore(keras.callbacks.Callback):
         delete_on_train_end: remove `backup_dir` when `fit` returns. Trainers that do more
             work after `fit` (evaluation, export) pass False and call `delete()` once
             that work is done, so a kill during export still resumes without retraining.
+        stateful_callbacks: callbacks with `backup_state() -> (dict, [arrays])` and
+            `restore_backup_state(dict, arrays)`, saved and restored with each backup.
     """
 
-    def __init__(self, backup_dir: str, delete_on_train_end: bool = False):
+    def __init__(self, backup_dir: str, delete_on_train_end: bool = False, stateful_callbacks=()):
         super().__init__()
         self.backup_dir = backup_dir
         self.delete_on_train_end = delete_on_train_end
+        self.stateful_callbacks = list(stateful_callbacks)
 
     def backups(self) -> dict[int, str]:
         """`{epochs_done: folder}` of the whole backups on disk."""
@@ -77,6 +81,14 @@ class BackupAndRestore(keras.callbacks.Callback):
                 )
             for index, variable in enumerate(states):
                 variable.assign(saved[f"state_{index}"])
+        with open(os.path.join(folder, "state.json")) as handle:
+            scalars = json.load(handle).get("callbacks", [])
+        for index, (callback, values) in enumerate(
+            zip(self.stateful_callbacks, scalars, strict=True)
+        ):
+            with np.load(os.path.join(folder, f"callback_{index}.npz")) as saved:
+                arrays = [saved[f"array_{i}"] for i in range(len(saved.files))]
+            callback.restore_backup_state(values, arrays)
         self.model._initial_epoch = epochs_done
 
     def on_epoch_end(self, epoch, logs=None):
@@ -85,8 +97,14 @@ class BackupAndRestore(keras.callbacks.Callback):
         self.model.save_weights(os.path.join(staging, "model.weights.h5"))
         states = {f"state_{i}": v.numpy() for i, v in enumerate(_seed_states(self.model))}
         np.savez(os.path.join(staging, "rng.npz"), **states)
+        scalars = []
+        for index, callback in enumerate(self.stateful_callbacks):
+            values, arrays = callback.backup_state()
+            scalars.append(values)
+            arrays = {f"array_{i}": np.asarray(a) for i, a in enumerate(arrays)}
+            np.savez(os.path.join(staging, f"callback_{index}.npz"), **arrays)
         with open(os.path.join(staging, "state.json"), "w") as handle:
-            json.dump({"epochs_done": epoch + 1}, handle)
+            json.dump({"epochs_done": epoch + 1, "callbacks": scalars}, handle)
         kill_point(f"backup:{epoch}")
         os.rename(staging, os.path.join(self.backup_dir, f"epoch-{epoch + 1:06d}"))
         for name in os.listdir(self.backup_dir):

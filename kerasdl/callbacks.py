@@ -1,4 +1,5 @@
-"""Training callbacks: gradient diagnostics (GradientMonitor) and weight averaging (SWA)."""
+"""Training callbacks: gradient diagnostics (GradientMonitor), weight averaging (SWA) and
+an early stopping whose state survives a resume (EarlyStopping)."""
 
 import math
 import warnings
@@ -7,7 +8,43 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["SWA", "GradientMonitor"]
+__all__ = ["SWA", "EarlyStopping", "GradientMonitor"]
+
+
+class EarlyStopping(keras.callbacks.EarlyStopping):
+    """`keras.callbacks.EarlyStopping` whose state travels in `kerasdl.backup` backups.
+
+    Keras' callback forgets, when a killed run resumes, the best epoch seen so far (and,
+    with `restore_best_weights`, its weights), so a resumed run could stop later and keep
+    other weights than an uninterrupted one. `BackupAndRestore(..., stateful_callbacks=
+    [this])` stores `backup_state()` with every backup and hands it back on resume.
+    """
+
+    def backup_state(self) -> tuple[dict, list[np.ndarray]]:
+        """`(scalars, best weights)` of the patience count and the best epoch so far."""
+        scalars = {
+            "wait": int(self.wait),
+            "stopped_epoch": int(self.stopped_epoch),
+            "best": None if self.best is None else float(self.best),
+            "best_epoch": int(self.best_epoch),
+        }
+        return scalars, list(self.best_weights or [])
+
+    def restore_backup_state(self, scalars: dict, arrays: list[np.ndarray]) -> None:
+        """Takes back `backup_state()`; applied now and again after `on_train_begin` resets."""
+        self._restored = (scalars, arrays)
+        self._apply_restored()
+
+    def _apply_restored(self):
+        scalars, arrays = self._restored
+        self.wait, self.stopped_epoch = scalars["wait"], scalars["stopped_epoch"]
+        self.best, self.best_epoch = scalars["best"], scalars["best_epoch"]
+        self.best_weights = list(arrays) if arrays else None
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if getattr(self, "_restored", None) is not None:
+            self._apply_restored()
 
 
 class GradientMonitor(keras.callbacks.Callback):

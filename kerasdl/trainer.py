@@ -56,6 +56,11 @@ def define_common_flags(
     flags.DEFINE_string("optimizer", optimizer, "Any Keras or kerasdl optimizer name.")
     flags.DEFINE_string("schedule", schedule, f"Learning-rate schedule: {', '.join(SCHEDULES)}.")
     flags.DEFINE_float("warmup_epochs", 0.0, "Linear warm-up length, in epochs.")
+    flags.DEFINE_float(
+        "ema",
+        0.0,
+        "Average the weights with this momentum (e.g. 0.99) and end on the average; 0: off.",
+    )
     flags.DEFINE_integer(
         "early_stopping_patience", 0, "Stop after this many epochs without val_loss gain; 0: off."
     )
@@ -192,11 +197,16 @@ def make_optimizer(
     name: str,
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
     momentum: float | None = None,
+    ema: float = 0.0,
 ) -> keras.optimizers.Optimizer:
     """Any Keras or kerasdl optimizer by name ("adam", "sgd", "radam", "lookahead_adam", ...).
 
     `momentum` goes to optimizers that take one (SGD, RMSprop) and is ignored by others.
+    `ema` > 0 keeps an exponential moving average of the weights with that momentum
+    (Keras's `use_ema`), which `model.fit` writes into the model when training ends.
     """
+    if not 0 <= ema < 1:
+        raise InputError("--ema", f"must be in [0, 1), got {ema}")
     from kerasdl import optimizers
 
     try:
@@ -206,6 +216,8 @@ def make_optimizer(
     inner = getattr(optimizer, "optimizer", optimizer)  # Lookahead wraps another
     if momentum is not None and hasattr(inner, "momentum"):
         inner.momentum = momentum
+    if ema:
+        inner.use_ema, inner.ema_momentum, inner.ema_overwrite_frequency = True, ema, None
     return optimizer
 
 
@@ -257,29 +269,35 @@ def learning_rate_schedule(
 
 
 def standard_callbacks(
-    model_dir: str, early_stopping_patience: int = 0
+    model_dir: str, early_stopping_patience: int = 0, stateful_callbacks=()
 ) -> list[keras.callbacks.Callback]:
     """Non-finite-loss stop, backup (resume after a kill), latest checkpoint, TensorBoard,
     optional early stopping.
 
     - `{model_dir}/backup`: weights, optimizer state and epoch after every epoch, written
       atomically; rerunning the same command resumes from there. Removed when training ends.
+      It also holds the state of the early stopping and of `stateful_callbacks` (e.g. a
+      `kerasdl.callbacks.EarlyStopping` the trainer adds to the list itself).
     - `{model_dir}/checkpoint.keras`: the whole model after the latest epoch.
     - `{model_dir}/logs`: TensorBoard scalars.
     """
-    callbacks = [
+    from kerasdl.callbacks import EarlyStopping
+
+    early_stopping = []
+    if early_stopping_patience:
+        early_stopping = [
+            EarlyStopping(patience=early_stopping_patience, restore_best_weights=True)
+        ]
+    backup = BackupAndRestore(
+        os.path.join(model_dir, "backup"), stateful_callbacks=[*stateful_callbacks, *early_stopping]
+    )
+    return [
         StopOnNonFiniteLoss(),  # first: nothing else sees a broken step
-        BackupAndRestore(os.path.join(model_dir, "backup")),
+        backup,
         keras.callbacks.ModelCheckpoint(os.path.join(model_dir, "checkpoint.keras")),
         keras.callbacks.TensorBoard(os.path.join(model_dir, "logs"), profile_batch=0),
+        *early_stopping,
     ]
-    if early_stopping_patience:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                patience=early_stopping_patience, restore_best_weights=True
-            )
-        )
-    return callbacks
 
 
 class SetEpoch(keras.callbacks.Callback):

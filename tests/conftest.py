@@ -36,3 +36,10 @@ def golden() -> pathlib.Path:
 @pytest.fixture(scope="session")
 def repo_root() -> pathlib.Path:
     return REPO
+
+
+def head_blocks(source: pathlib.Path, path: pathlib.Path, count: int, separator: str = "\n"):
+    """Writes the first `count` lines of `source` (or blank-line-separated sentences, with
+    `separator="\\n\\n"`) to `path`; returns `path`, for small slices of the shared data."""
+    path.write_text(separator.join(source.read_text().split(separator)[:count]) + "\n")
+    return path

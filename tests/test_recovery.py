@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, head_blocks
 
 COMMAND = [
     sys.executable,
@@ -116,3 +116,74 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_export(tmp_path):
     assert "unchanged" in lines[0]
     assert (tmp_path / "export" / "saved_model.pb").stat().st_mtime_ns == export_stamp
     assert (tmp_path / "checkpoint.keras").read_bytes() == checkpoint
+
+
+# ---------------------------------------------------------------- text and tagging trainers
+BLANK = chr(10) * 2  # CoNLL sentences end at a blank line
+
+
+# The same guarantee for the other two trainers: their data order (and the tagger's OOV
+# replacements) are keyed on (seed, epoch), and the best-epoch / early-stopping state
+# travels in the backup, so a kill mid-epoch resumes to bit-identical weights and metrics.
+@pytest.fixture(scope="module")
+def small_corpora(shared_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpora")
+    conll, mr = shared_data / "conll2000", shared_data / "mr"
+    return {
+        "text": [
+            "applications.text_classification",
+            f"--train_file={head_blocks(mr / 'train.tsv', folder / 'mr.tsv', 300)}",
+            f"--test_file={head_blocks(mr / 'test.tsv', folder / 'mr-test.tsv', 60)}",
+            "--embedding_dim=32",
+        ],
+        "tagging": [
+            "applications.sequence_labeling",
+            f"--train_file={head_blocks(conll / 'train.txt', folder / 'train.txt', 150, BLANK)}",
+            f"--test_file={head_blocks(conll / 'test.txt', folder / 'test.txt', 40, BLANK)}",
+            "--batch_size=16",
+            "--word_dim=16",
+            "--char_units=8",
+            "--lstm_units=16",
+            "--early_stopping_patience=1",
+        ],
+    }
+
+
+def run_other(command, model_dir, kill_at=None):
+    env = dict(os.environ)
+    env.pop("KERASDL_KILL_AT", None)
+    if kill_at:
+        env["KERASDL_KILL_AT"] = kill_at
+    module, *flags = command
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            module,
+            *flags,
+            "--epochs=3",
+            "--deterministic",
+            f"--model_dir={model_dir}",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize("trainer", ["text", "tagging"])
+def test_text_and_tagging_trainers_resume_bit_exact(trainer, small_corpora, tmp_path):
+    command = small_corpora[trainer]
+    reference = run_other(command, tmp_path / "uninterrupted")
+    assert reference.returncode == 0, reference.stderr[-3000:]
+    killed = run_other(command, tmp_path / "killed", kill_at="batch:1:2")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    resumed = run_other(command, tmp_path / "killed")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Epoch 1/3" not in resumed.stdout, "resumed, not restarted"
+    weights, metrics = final_state(tmp_path / "killed")
+    reference_weights, reference_metrics = final_state(tmp_path / "uninterrupted")
+    assert all(np.array_equal(a, b) for a, b in zip(weights, reference_weights, strict=True))
+    assert metrics == reference_metrics

@@ -172,7 +172,9 @@ def main(argv):
             FLAGS.schedule, FLAGS.learning_rate, steps_per_epoch, FLAGS.epochs, FLAGS.warmup_epochs
         )
         trained.compile(
-            optimizer=trainer.make_optimizer(FLAGS.optimizer, schedule, momentum=FLAGS.momentum),
+            optimizer=trainer.make_optimizer(
+                FLAGS.optimizer, schedule, momentum=FLAGS.momentum, ema=FLAGS.ema
+            ),
             loss=loss,
             metrics=["accuracy"],
             jit_compile=FLAGS.jit_compile,

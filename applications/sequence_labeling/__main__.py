@@ -18,11 +18,13 @@ import warnings
 
 import keras
 import numpy as np
+import tensorflow as tf
 from absl import flags
 
 import kerasdl
 from kerasdl import conlleval, models, trainer
 from kerasdl.data import tagging
+from kerasdl.data.sources import EpochShuffle
 from kerasdl.export import export_saved_model, tagger_serving
 from kerasdl.models.bilstm_crf import CHAR_FEATURES, transition_constraints
 
@@ -186,9 +188,12 @@ def build_model(data, preprocessor) -> keras.Model:
 def predict_tags(model, corpus, preprocessor, tags, train_scheme, output_scheme):
     """Predicted tag strings of `corpus` (in corpus order), in `output_scheme`."""
     dataset = tagging.make_dataset(corpus, preprocessor, batch_size=FLAGS.batch_size)
+    # A plain call, not `predict_on_batch`: under a multi-worker strategy that returns only
+    # this worker's share of the batch.
+    predict = tf.function(lambda features: model(features, training=False), reduce_retracing=True)
     result = []
     for features in dataset:
-        outputs = np.asarray(model.predict_on_batch(features))
+        outputs = np.asarray(predict(features))
         ids = outputs.argmax(-1) if outputs.ndim == 3 else outputs
         for row, length in zip(ids, features["lengths"].numpy(), strict=True):
             names = tags.decode(row, int(length))
@@ -203,10 +208,12 @@ def main(argv):
     warnings.filterwarnings("ignore", message="Your input ran out of data")
     trainer.apply_defaults(FLAGS, {"early_stopping_patience": 5})
     check_flags()
+    strategy = trainer.get_strategy(FLAGS.strategy)  # before any TensorFlow op (multi-worker)
+    trainer.configure(FLAGS, strategy)
+    model_dir = trainer.prepare_model_dir(trainer.worker_model_dir(strategy, FLAGS.model_dir))
+    chief = trainer.is_chief(strategy)
+    export_dir = trainer.resolve_export_dir(FLAGS.export_dir if chief else None, model_dir)
     data, input_scheme, output_scheme = load_data()
-    strategy = trainer.configure(FLAGS)
-    model_dir = trainer.prepare_model_dir(FLAGS.model_dir)
-    export_dir = trainer.resolve_export_dir(FLAGS.export_dir, model_dir)
 
     # Data: a validation split carved from train unless --valid_file; vocabularies from
     # the (remaining) training sentences; batches of similar length.
@@ -223,17 +230,25 @@ def main(argv):
         min_word_length=3,  # the character CNN's filter width
     )
     singletons = tagging.singleton_words(train, preprocessor) if FLAGS.singleton_unk_rate else []
+    # The order and OOV replacements of epoch e depend on (seed, e) alone, so a resumed
+    # run sees the same batches as an uninterrupted one.
+    shuffle = EpochShuffle(FLAGS.seed)
     train_data = tagging.make_dataset(
         train,
         preprocessor,
         data.tags,
         FLAGS.batch_size,
-        shuffle=True,
+        shuffle=shuffle,
         seed=FLAGS.seed,
         bucket_boundaries="auto",
         singleton_unk_rate=FLAGS.singleton_unk_rate,
         singletons=singletons,
     )
+    replicas = strategy.num_replicas_in_sync
+    if replicas > 1:
+        # Replicas split every batch, and Keras' LSTM fails on an empty share: skip the
+        # rare batch (a bucket's last) with fewer sentences than replicas.
+        train_data = train_data.filter(lambda features, tags: tf.shape(tags)[0] >= replicas)
     valid_data = tagging.make_dataset(valid, preprocessor, data.tags, FLAGS.batch_size)
     test_data = tagging.make_dataset(data.test, preprocessor, data.tags, FLAGS.batch_size)
     steps_per_epoch = math.ceil(len(train) / FLAGS.batch_size)
@@ -245,7 +260,7 @@ def main(argv):
         schedule = trainer.learning_rate_schedule(
             FLAGS.schedule, FLAGS.learning_rate, steps_per_epoch, FLAGS.epochs, FLAGS.warmup_epochs
         )
-        optimizer = trainer.make_optimizer(FLAGS.optimizer, schedule)
+        optimizer = trainer.make_optimizer(FLAGS.optimizer, schedule, ema=FLAGS.ema)
         if FLAGS.clipnorm:
             getattr(optimizer, "optimizer", optimizer).clipnorm = FLAGS.clipnorm
         model.compile(
@@ -257,6 +272,7 @@ def main(argv):
 
     # Train.
     callbacks = trainer.standard_callbacks(model_dir, FLAGS.early_stopping_patience)
+    callbacks.append(trainer.SetEpoch(shuffle))
     with trainer.Stopwatch() as clock:
         history = model.fit(
             train_data,

@@ -23,6 +23,7 @@ import kerasdl
 from kerasdl import models, reports, trainer
 from kerasdl.data import text
 from kerasdl.data.embeddings import EMBEDDING_MODES, PretrainedEmbeddings, load_embeddings
+from kerasdl.data.sources import EpochShuffle
 from kerasdl.export import export_saved_model, text_attention_serving, text_classifier_serving
 
 TASK = "text_classification"
@@ -163,10 +164,12 @@ def train(
     """Vocabulary, model, compile and fit on `train_examples`; returns what evaluation needs."""
     preprocessor = make_preprocessor(train_examples)
     batches = dict(preprocessor=preprocessor, labels=labels, batch_size=FLAGS.batch_size)
+    # The order of epoch e depends on (seed, e) alone: a resumed run sees the same batches.
+    shuffle = EpochShuffle(FLAGS.seed)
     training = text.make_dataset(
         train_examples,
         **batches,
-        shuffle=True,
+        shuffle=shuffle,
         seed=FLAGS.seed,
         bucket_boundaries="auto" if FLAGS.bucket else None,
     )
@@ -181,7 +184,7 @@ def train(
             FLAGS.schedule, FLAGS.learning_rate, steps_per_epoch, FLAGS.epochs, FLAGS.warmup_epochs
         )
         model.compile(
-            optimizer=trainer.make_optimizer(FLAGS.optimizer, schedule),
+            optimizer=trainer.make_optimizer(FLAGS.optimizer, schedule, ema=FLAGS.ema),
             loss=kerasdl.losses.SparseCategoricalCrossentropy(
                 label_smoothing=FLAGS.label_smoothing
             ),
@@ -193,14 +196,14 @@ def train(
             training,
             validation_data=validation,
             epochs=FLAGS.epochs,
-            callbacks=callbacks,
+            callbacks=[*callbacks, trainer.SetEpoch(shuffle)],
             shuffle=False,  # the dataset reshuffles itself every epoch, from --seed
             verbose=trainer.progress_verbosity(),
         )
     return model, preprocessor, history, clock.seconds
 
 
-class KeepBestEpoch(keras.callbacks.EarlyStopping):
+class KeepBestEpoch(kerasdl.callbacks.EarlyStopping):
     """Keeps the weights of the epoch with the best validation accuracy (Kim 2014 uses a
     dev set for early stopping); of equal epochs the later one, which has seen the lower
     learning rates of the cosine schedule (on TREC the 10 % dev split plateaus early)."""
@@ -274,7 +277,12 @@ def main(argv):
         train_examples, valid_examples = text.holdout(
             data.train, FLAGS.validation_fraction, FLAGS.seed
         )
-    callbacks = [*trainer.standard_callbacks(model_dir), best_epoch_callback()]
+    # The best epoch so far travels in the backups, so a resumed run keeps the same one.
+    best_epoch = best_epoch_callback()
+    callbacks = [
+        *trainer.standard_callbacks(model_dir, stateful_callbacks=[best_epoch]),
+        best_epoch,
+    ]
     model, preprocessor, history, seconds = train(
         train_examples, valid_examples, data.labels, vectors, strategy, callbacks
     )

@@ -177,6 +177,11 @@ class EpochShuffle:
         """The next iteration uses the order of `epoch`."""
         self._epoch.assign(epoch - 1)
 
+    @property
+    def epoch(self):
+        """The epoch of the current (latest started) iteration, a scalar int64 variable."""
+        return self._epoch
+
     def indices(self, size: int):
         """A dataset of the indices `0..size-1`, in a fresh order on every iteration."""
         import tensorflow as tf

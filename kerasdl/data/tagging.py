@@ -35,11 +35,13 @@ import numpy as np
 import tensorflow as tf
 
 from kerasdl.data.errors import InputError
+from kerasdl.data.sources import EpochShuffle
 from kerasdl.data.text import (
     batch_by_length,
     bucket_boundaries_for,
     decode_file,
-    ragged_rows,
+    epoch_order,
+    row_lookup,
     split_lines,
 )
 
@@ -701,7 +703,7 @@ def make_dataset(
     preprocessor: TaggingPreprocessor,
     tags: TagVocabulary | None = None,
     batch_size: int = 32,
-    shuffle: bool = False,
+    shuffle: bool | EpochShuffle = False,
     seed: int | None = None,
     bucket_boundaries: Sequence[int] | str | None = None,
     include_tokens: bool = False,
@@ -716,7 +718,8 @@ def make_dataset(
     tag positions hold 0. `InputError` (file:line) if a tag is not in `tags`.
 
     Args:
-        shuffle: reshuffle each epoch, seeded by `seed` (training only).
+        shuffle: reshuffle each epoch, seeded by `seed`, or by an `EpochShuffle` whose
+            order depends on the epoch alone (training only).
         bucket_boundaries: `None` keeps corpus order; a list of lengths or `"auto"` groups
             sentences of similar length (training only: it reorders).
         singleton_unk_rate, singletons: replace each occurrence of a word in `singletons`
@@ -724,18 +727,16 @@ def make_dataset(
             `singleton_words(train, preprocessor)`) by OOV with this probability, so the
             model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
     """
-    dataset = ragged_rows([np.asarray(tokens, dtype=object) for tokens in corpus.tokens])
-    if tags is not None:
-        tag_rows = tags.encode(corpus)
-        lengths = np.array([len(r) for r in tag_rows], np.int64)
-        flat_tags = tf.constant(np.concatenate(tag_rows) if tag_rows else np.zeros([0], np.int32))
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        tag_dataset = tf.data.Dataset.from_tensor_slices((starts, lengths)).map(
-            lambda start, length: flat_tags[start : start + length]
-        )
-        dataset = tf.data.Dataset.zip(dataset, tag_dataset)
-    if shuffle:
-        dataset = dataset.shuffle(max(1, len(corpus)), seed=seed, reshuffle_each_iteration=True)
+    token_row = row_lookup([np.asarray(tokens, dtype=object) for tokens in corpus.tokens])
+    if shuffle is True:
+        shuffle = EpochShuffle(seed or 0)
+    # One map over the order: each pass over an epoch-shuffled order draws the next epoch.
+    order = epoch_order(len(corpus), shuffle, seed)
+    if tags is None:
+        dataset = order.map(token_row)
+    else:
+        tag_row = row_lookup(tags.encode(corpus))
+        dataset = order.map(lambda i: (token_row(i), tag_row(i)))
     if bucket_boundaries == "auto":
         bucket_boundaries = bucket_boundaries_for([len(s) for s in corpus.tokens])
     elif isinstance(bucket_boundaries, str):
@@ -755,21 +756,26 @@ def make_dataset(
         is_rare[:2] = False  # padding and OOV stay what they are
         rare = tf.constant(is_rare)
     rate = float(singleton_unk_rate)
-    generator = tf.random.Generator.from_seed(seed or 0) if rare is not None else None
+    # The replacements are stateless draws keyed on (seed, epoch, batch): the same in a
+    # resumed run as in an uninterrupted one.
+    epoch = shuffle.epoch if isinstance(shuffle, EpochShuffle) else tf.constant(0, tf.int64)
+    seed_key = tf.constant(seed or 0, tf.int64)
 
-    def features_of(tokens, *rest):
+    def features_of(batch, element):
+        tokens, *rest = element if isinstance(element, tuple) else (element,)
         features = preprocessor(tokens)
         if rare is not None:
             token_ids = features["token_ids"]
-            drop = tf.gather(rare, token_ids) & (generator.uniform(tf.shape(token_ids)) < rate)
+            key = tf.stack([seed_key * 1_000_003 + epoch, batch])
+            draws = tf.random.stateless_uniform(tf.shape(token_ids), key)
+            drop = tf.gather(rare, token_ids) & (draws < rate)
             features["token_ids"] = tf.where(drop, 1, features["token_ids"])
         if include_tokens:
             features["tokens"] = tokens
         return (features, *rest) if rest else features
 
-    # A stateful generator needs a sequential map; lookups alone can run in parallel.
-    parallel = None if rare is not None else tf.data.AUTOTUNE
-    return dataset.map(features_of, num_parallel_calls=parallel).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.enumerate()  # batch numbers within the epoch, for the draws
+    return dataset.map(features_of, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def singleton_words(corpus: TaggedCorpus, preprocessor: TaggingPreprocessor) -> list[str]:

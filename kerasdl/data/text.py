@@ -35,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasdl.data.errors import InputError
+from kerasdl.data.sources import EpochShuffle
 
 PAD_ID = 0  # TextVectorization's mask token ''
 OOV_ID = 1  # TextVectorization's '[UNK]'
@@ -615,16 +616,32 @@ def token_ids(examples: TextExamples | Sequence[str], preprocessor: TextPreproce
     return rows
 
 
-def ragged_rows(rows: Sequence[np.ndarray]) -> tf.data.Dataset:
-    """A dataset of the 1-D arrays `rows` (all one dtype), as dense tensors of varying length.
+def row_lookup(rows: Sequence[np.ndarray]):
+    """`row(i)`: the 1-D array `rows[i]` (all one dtype) as a tensor, for `tf.data` maps.
 
-    The rows are stored once, concatenated; each element is a slice of them.
+    The rows are stored once, concatenated; each lookup is a slice of them.
     """
     lengths = np.array([len(r) for r in rows], np.int64)
     flat = tf.constant(np.concatenate(rows) if len(rows) else np.zeros([0], np.int32))
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    bounds = tf.data.Dataset.from_tensor_slices((starts, lengths))
-    return bounds.map(lambda start, length: flat[start : start + length])
+    starts = tf.constant(np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64))
+    lengths = tf.constant(lengths)
+    return lambda i: flat[starts[i] : starts[i] + lengths[i]]
+
+
+def ragged_rows(rows: Sequence[np.ndarray]) -> tf.data.Dataset:
+    """A dataset of the 1-D arrays `rows` (all one dtype), in order, as dense tensors."""
+    return tf.data.Dataset.range(len(rows)).map(row_lookup(rows))
+
+
+def epoch_order(size: int, shuffle: bool | EpochShuffle, seed: int | None) -> tf.data.Dataset:
+    """Row indices `0..size-1`: in order, or reshuffled every epoch by an `EpochShuffle`
+    (`shuffle=True` makes one from `seed`; pass your own to key the order on the epoch
+    with `trainer.SetEpoch`, so that a resumed run sees the same batches)."""
+    if shuffle is True:
+        shuffle = EpochShuffle(seed or 0)
+    if not shuffle:
+        return tf.data.Dataset.range(size)
+    return shuffle.indices(size)
 
 
 def make_dataset(
@@ -632,7 +649,7 @@ def make_dataset(
     preprocessor: TextPreprocessor,
     labels: LabelVocabulary | None = None,
     batch_size: int = 50,
-    shuffle: bool = False,
+    shuffle: bool | EpochShuffle = False,
     seed: int | None = None,
     bucket_boundaries: Sequence[int] | str | None = None,
     drop_remainder: bool = False,
@@ -645,7 +662,8 @@ def make_dataset(
     `preprocessor.min_length`). `InputError` (file:line) if a label is not in `labels`.
 
     Args:
-        shuffle: reshuffle every epoch (seeded by `seed`); use for training only.
+        shuffle: reshuffle every epoch (seeded by `seed`, or an `EpochShuffle` whose order
+            depends on the epoch alone); use for training only.
         bucket_boundaries: `None` keeps the order and pads per batch; a list of lengths
             or `"auto"` (quantiles of these examples' lengths) groups similar lengths
             into batches (`tf.data.Dataset.bucket_by_sequence_length`), which saves padding
@@ -653,12 +671,14 @@ def make_dataset(
     """
     rows = token_ids(examples, preprocessor)
     lengths = np.array([len(r) for r in rows], np.int32)
-    dataset = ragged_rows(rows)
-    if labels is not None:
-        label_ids = tf.data.Dataset.from_tensor_slices(labels.encode(examples))
-        dataset = tf.data.Dataset.zip(dataset, label_ids)
-    if shuffle:
-        dataset = dataset.shuffle(max(1, len(rows)), seed=seed, reshuffle_each_iteration=True)
+    row = row_lookup(rows)
+    # One map over the order: each pass over an epoch-shuffled order draws the next epoch.
+    order = epoch_order(len(rows), shuffle, seed)
+    if labels is None:
+        dataset = order.map(row)
+    else:
+        label_ids = tf.constant(labels.encode(examples))
+        dataset = order.map(lambda i: (row(i), tf.gather(label_ids, i)))
     if bucket_boundaries == "auto":
         bucket_boundaries = bucket_boundaries_for(lengths)
     elif isinstance(bucket_boundaries, str):

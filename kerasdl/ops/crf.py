@@ -186,23 +186,29 @@ def _time_major(x):
     return ops.transpose(x, (1, 0, 2))
 
 
-def _scaled_forward(inputs, transition_params, steps):
-    """Forward algorithm in probability space with per-step normalisation (Rabiner, 1989, V.A).
+# Unrolled scaled passes normalise every this many steps (and at the last): a step between
+# normalisations is a matmul and a product, no sum and division.
+NORMALIZE_EVERY = 4
+
+
+def _scaled_forward(inputs, valid, transition_params, steps):
+    """Forward algorithm in probability space with periodic normalisation (Rabiner, 1989, V.A).
 
     With `M = exp(A - c)` (`c_j = max_i A_ij`), `y_t = x_t + c` for `t > 0` (`y_0 = x_0`),
-    `m_t = max_j y_t[j]` and `E_t = exp(y_t - m_t)`, the normalised alphas are
-    `p_0 = E_0 / s_0`, `p_t = (p_{t-1} M) * E_t / s_t` with `s_t` the sum that makes `p_t`
-    sum to 1, and `log alpha_t = log p_t + sum_{u <= t} (log s_u + m_u)`. Each step is one
-    `[B, K] x [K, K]` matmul, a product, a sum and a division.
+    `m_t = max_j y_t[j]` and `E_t = exp(y_t - m_t)`, the scaled alphas are
+    `p_0 = E_0 / s_0`, `p_t = (p_{t-1} M) * E_t / s_t`, where `s_t` makes `p_t` sum to 1 at
+    every `NORMALIZE_EVERY`-th step (and the last; every step in a symbolic loop) and is 1
+    in between, so that `alpha_t = p_t * prod_{u <= t} s_u exp(m_u)`.
 
     Args:
         inputs: `[T, B, K]` time-major potentials (zero at padding).
+        valid: `[T, B, 1]` bool, true at each row's real positions.
         transition_params: `[K, K]`.
         steps: static `T - 1`, or None.
 
     Returns:
-        `(p [T, B, K], s [T, B, 1], emissions E [T, B, K], log_scale [T, B], M [K, K])`,
-        `log_scale_t = log s_t + m_t`.
+        `(p [T, B, K], s [T, B, 1], E [T, B, K], log_norm [B], M [K, K], last_sums [B])`,
+        where `last_sums` is the sum of `p` at each row's last position (1 for length 0).
     """
     column_shift = ops.max(transition_params, axis=0, keepdims=True)
     scaled_transitions = ops.exp(transition_params - column_shift)
@@ -212,8 +218,10 @@ def _scaled_forward(inputs, transition_params, steps):
     first_sum = ops.sum(emissions[0], axis=1, keepdims=True)
     first = emissions[0] / first_sum
 
-    def step(carry, emissions_t):
+    def step(carry, emissions_t, normalize=True):
         probabilities = ops.matmul(carry[0], scaled_transitions) * emissions_t
+        if not normalize:
+            return (probabilities, ops.ones_like(carry[1])), None
         total = ops.sum(probabilities, axis=1, keepdims=True)
         carry = (probabilities / total, total)
         # keras.ops.scan on TensorFlow needs each step's output shaped like the carry.
@@ -221,27 +229,41 @@ def _scaled_forward(inputs, transition_params, steps):
 
     if steps == 0:
         p, s = ops.expand_dims(first, 0), ops.expand_dims(first_sum, 0)
-    else:
+    elif steps is None or steps > UNROLL_LIMIT:
         _, (p, s) = _scan_steps(step, (first, first_sum), emissions[1:], steps)
         p = ops.concatenate([ops.expand_dims(first, 0), p], axis=0)
         s = ops.concatenate([ops.expand_dims(first_sum, 0), s], axis=0)
-    log_scale = ops.squeeze(ops.log(s) + top, 2)
-    return p, s, emissions, log_scale, scaled_transitions
+    else:
+        carry, ps, ss = (first, first_sum), [first], [first_sum]
+        for t, emissions_t in enumerate(ops.unstack(emissions, num=steps + 1, axis=0)[1:], 1):
+            carry, _ = step(carry, emissions_t, t % NORMALIZE_EVERY == 0 or t == steps)
+            ps.append(carry[0])
+            ss.append(carry[1])
+        p, s = ops.stack(ps, axis=0), ops.stack(ss, axis=0)
+    # Rows shorter than T end between normalisations: their last p sums to last_sums.
+    following = ops.concatenate([valid[1:], ops.zeros_like(valid[:1])], axis=0)
+    is_last = ops.logical_and(valid, ops.logical_not(following))
+    last_sums = ops.sum(ops.where(is_last, p, 0.0), axis=(0, 2))
+    last_sums = ops.where(ops.any(valid, axis=(0, 2)), last_sums, 1.0)
+    log_scale = ops.where(valid, ops.log(s) + top, 0.0)
+    log_norm = ops.sum(log_scale, axis=(0, 2)) + ops.log(last_sums)
+    return p, s, emissions, log_norm, scaled_transitions, last_sums
 
 
-def _scaled_marginals(scaled, valid, transition_params, upstream, steps):
+def _scaled_marginals(scaled, valid, upstream, steps):
     """Gradients of `sum_b upstream_b log Z_b` from the scaled forward pass (forward-backward).
 
     The backward recursion keeps `b_{t-1} = (b_t * E_t / s_t) M^T` (and `b = 1` at each
-    row's last position), so that the unary marginals are `p_t * b_t` and the expected
-    transition counts are `M * sum_{t, b} p_{t-1}^T (b_t * E_t / s_t)`, one matmul.
+    row's last position), so that the unary marginals are `p_t * b_t / p_sum_{n-1}` and
+    the expected transition counts are `M * sum_{t, b} p_{t-1}^T (b_t * E_t / s_t) /
+    p_sum_{n-1}`, one matmul.
 
     Returns:
         `(d/d inputs [T, B, K] time-major, d/d transition_params [K, K])`.
     """
-    p, s, emissions, _, scaled_transitions = scaled
+    p, s, emissions, _, scaled_transitions, last_sums = scaled
     ratios = emissions / s
-    weight = ops.where(valid, ops.reshape(upstream, (1, -1, 1)), 0.0)
+    weight = ops.where(valid, ops.reshape(upstream / last_sums, (1, -1, 1)), 0.0)
     to_previous = ops.transpose(scaled_transitions)
 
     def step(backward, x):
@@ -333,7 +355,8 @@ def _log_space_marginals(inputs, valid, transition_params, upstream, passes):
 
 
 # The scaled pass is exact to float32 rounding while every normalising sum stays above
-# this (its terms that underflow are below 1.2e-38); below it the log-space pass is used.
+# this (its terms that underflow are below 1.2e-38) -- times K per step without
+# normalisation, as a sum grows at most K-fold in a step; else the log-space pass is used.
 _SCALED_SUM_FLOOR = 1e-28
 
 
@@ -351,14 +374,15 @@ def _log_partition(inputs, valid, transition_params):
         log-space pass when a scaled sum underflowed.
     """
     steps = None if inputs.shape[0] is None else int(inputs.shape[0]) - 1
+    num_tags = int(transition_params.shape[0])
 
     @ops.custom_gradient
     def log_partition(inputs, transition_params):
-        scaled = _scaled_forward(inputs, transition_params, steps)
-        exact = ops.all(scaled[1] >= _SCALED_SUM_FLOOR)
+        scaled = _scaled_forward(inputs, valid, transition_params, steps)
+        exact = ops.all(scaled[1] >= _SCALED_SUM_FLOOR * num_tags ** (NORMALIZE_EVERY - 1))
         log_norm = ops.cond(
             exact,
-            lambda: ops.sum(ops.where(ops.squeeze(valid, 2), scaled[3], 0.0), axis=0),
+            lambda: scaled[3],
             lambda: _log_space_passes(inputs, valid, transition_params, steps)[2],
         )
         log_norm = ops.where(ops.any(valid[:, :, 0], axis=0), log_norm, 0.0)
@@ -368,7 +392,7 @@ def _log_partition(inputs, valid, transition_params):
                 (upstream,) = args
             return ops.cond(
                 exact,
-                lambda: _scaled_marginals(scaled, valid, transition_params, upstream, steps),
+                lambda: _scaled_marginals(scaled, valid, upstream, steps),
                 lambda: _log_space_marginals(
                     inputs,
                     valid,
