@@ -337,3 +337,14 @@ def test_bio_constraints_forbid_i_without_b():
     # Constrained likelihood: forbidden gold paths are (near) impossible, allowed ones finite.
     log_likelihood, _ = K.crf_log_likelihood(inputs, tags, lengths, constrained)
     assert np.all(np.isfinite(log_likelihood))
+
+
+def test_decode_breaks_ties_towards_low_tags_along_one_path():
+    """Paths (0, 1) and (1, 0) tie; the best tag at each position, (0, 0), is no best path.
+    Back-tracking takes the lowest best last tag, 0, then its best predecessor, 1."""
+    inputs = np.zeros((1, 2, 2), np.float32)
+    transitions = np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)
+    tags, score = K.crf_decode(inputs, transitions, np.array([2]))
+    assert np.asarray(tags).tolist() == [[1, 0]] and float(score[0]) == 1.0
+    decode = tf.function(K.crf_decode)
+    np.testing.assert_array_equal(decode(inputs, transitions, np.array([2]))[0], [[1, 0]])
