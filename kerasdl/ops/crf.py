@@ -250,20 +250,20 @@ def _scaled_forward(inputs, valid, transition_params, steps):
     return p, s, emissions, log_norm, scaled_transitions, last_sums
 
 
-def _scaled_marginals(scaled, valid, upstream, steps):
-    """Gradients of `sum_b upstream_b log Z_b` from the scaled forward pass (forward-backward).
+def _scaled_marginals(scaled, valid, steps):
+    """Marginals (the gradients of log Z) from the scaled forward pass (forward-backward).
 
     The backward recursion keeps `b_{t-1} = (b_t * E_t / s_t) M^T` (and `b = 1` at each
     row's last position), so that the unary marginals are `p_t * b_t / p_sum_{n-1}` and
     the expected transition counts are `M * sum_{t, b} p_{t-1}^T (b_t * E_t / s_t) /
-    p_sum_{n-1}`, one matmul.
+    p_sum_{n-1}`, one batched matmul.
 
     Returns:
-        `(d/d inputs [T, B, K] time-major, d/d transition_params [K, K])`.
+        `(d log Z_b / d inputs [T, B, K] time-major, d log Z_b / d A [B, K, K])`.
     """
     p, s, emissions, _, scaled_transitions, last_sums = scaled
     ratios = emissions / s
-    weight = ops.where(valid, ops.reshape(upstream / last_sums, (1, -1, 1)), 0.0)
+    weight = ops.where(valid, ops.reshape(1.0 / last_sums, (1, -1, 1)), 0.0)
     to_previous = ops.transpose(scaled_transitions)
 
     def step(backward, x):
@@ -279,12 +279,9 @@ def _scaled_marginals(scaled, valid, upstream, steps):
     else:
         _, backward = _scan_steps(step, last, [ratios[1:], valid[1:]], steps, reverse=True)
         backward = ops.concatenate([backward, ops.expand_dims(last, 0)], axis=0)
-    grad_inputs = p * backward * weight
-    num_tags = ops.shape(p)[2]
-    before = ops.reshape(p[:-1], (-1, num_tags))
-    after = ops.reshape((backward * ratios * weight)[1:], (-1, num_tags))
-    grad_transitions = scaled_transitions * ops.matmul(ops.transpose(before), after)
-    return grad_inputs, grad_transitions
+    marginals = p * backward * weight
+    pairs = ops.einsum("tbi,tbj->bij", p[:-1], (backward * ratios * weight)[1:])
+    return marginals, scaled_transitions * pairs
 
 
 def _softmax(x, axis):
@@ -329,18 +326,18 @@ def _log_space_passes(inputs, valid, transition_params, steps):
     return alphas, betas, log_norm
 
 
-def _log_space_marginals(inputs, valid, transition_params, upstream, passes):
-    """Gradients of `sum_b upstream_b log Z_b` from `_log_space_passes`.
+def _log_space_marginals(inputs, valid, transition_params, passes):
+    """Marginals (the gradients of log Z) from `_log_space_passes`.
 
     Each position's marginals sum to 1 (and each step's pair marginals too), so they are
     softmaxes of `log alpha + log beta`: local shifts keep them exact where subtracting
     log Z would lose the digits of potentials in the thousands.
 
     Returns:
-        `(d/d inputs [T, B, K] time-major, d/d transition_params [K, K])`.
+        `(d log Z_b / d inputs [T, B, K] time-major, d log Z_b / d A [B, K, K])`.
     """
     alphas, betas, _ = passes
-    weight = ops.where(valid, ops.reshape(upstream, (1, -1, 1)), 0.0)
+    weight = ops.cast(valid, alphas.dtype)
     marginals = _softmax(alphas + betas, axis=2)
     pair_scores = (
         ops.expand_dims(alphas[:-1], 3)
@@ -350,8 +347,7 @@ def _log_space_marginals(inputs, valid, transition_params, upstream, passes):
     shape = ops.shape(pair_scores)
     flat = ops.reshape(pair_scores, (shape[0], shape[1], -1))
     pairs = ops.reshape(_softmax(flat, axis=2), shape)
-    grad_transitions = ops.sum(pairs * ops.expand_dims(weight[1:], 3), axis=(0, 1))
-    return marginals * weight, grad_transitions
+    return marginals * weight, ops.sum(pairs * ops.expand_dims(weight[1:], 3), axis=0)
 
 
 # The scaled pass is exact to float32 rounding while every normalising sum stays above
@@ -371,36 +367,33 @@ def _log_partition(inputs, valid, transition_params):
     Returns:
         `[B]` log partition (0 for length-0 rows). Its gradient is the unary marginals
         (zero at padding) and the expected transition counts, from the scaled pass, or the
-        log-space pass when a scaled sum underflowed.
+        log-space pass when a scaled sum underflowed, computed with log Z.
     """
     steps = None if inputs.shape[0] is None else int(inputs.shape[0]) - 1
     num_tags = int(transition_params.shape[0])
 
     @ops.custom_gradient
     def log_partition(inputs, transition_params):
+        # One branch computes log Z and its gradients together (a graph branch costs as
+        # much as a dozen steps): the marginals wait for the backward pass, scaled by the
+        # upstream gradient.
         scaled = _scaled_forward(inputs, valid, transition_params, steps)
         exact = ops.all(scaled[1] >= _SCALED_SUM_FLOOR * num_tags ** (NORMALIZE_EVERY - 1))
-        log_norm = ops.cond(
-            exact,
-            lambda: scaled[3],
-            lambda: _log_space_passes(inputs, valid, transition_params, steps)[2],
+
+        def log_space():
+            passes = _log_space_passes(inputs, valid, transition_params, steps)
+            return passes[2], *_log_space_marginals(inputs, valid, transition_params, passes)
+
+        log_norm, marginals, pairs = ops.cond(
+            exact, lambda: (scaled[3], *_scaled_marginals(scaled, valid, steps)), log_space
         )
         log_norm = ops.where(ops.any(valid[:, :, 0], axis=0), log_norm, 0.0)
 
         def grad(*args, upstream=None):
             if upstream is None:
                 (upstream,) = args
-            return ops.cond(
-                exact,
-                lambda: _scaled_marginals(scaled, valid, upstream, steps),
-                lambda: _log_space_marginals(
-                    inputs,
-                    valid,
-                    transition_params,
-                    upstream,
-                    _log_space_passes(inputs, valid, transition_params, steps),
-                ),
-            )
+            grad_inputs = marginals * ops.reshape(upstream, (1, -1, 1))
+            return grad_inputs, ops.einsum("b,bij->ij", upstream, pairs)
 
         return log_norm, grad
 
