@@ -41,6 +41,7 @@ from kerasdl.data.text import (
     bucket_boundaries_for,
     decode_file,
     epoch_order,
+    epoch_shuffle,
     row_lookup,
     split_lines,
 )
@@ -728,10 +729,9 @@ def make_dataset(
             model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
     """
     token_row = row_lookup([np.asarray(tokens, dtype=object) for tokens in corpus.tokens])
-    if shuffle is True:
-        shuffle = EpochShuffle(seed or 0)
+    shuffle = epoch_shuffle(shuffle, seed)
     # One map over the order: each pass over an epoch-shuffled order draws the next epoch.
-    order = epoch_order(len(corpus), shuffle, seed)
+    order = epoch_order(len(corpus), shuffle)
     if tags is None:
         dataset = order.map(token_row)
     else:
@@ -758,7 +758,7 @@ def make_dataset(
     rate = float(singleton_unk_rate)
     # The replacements are stateless draws keyed on (seed, epoch, batch): the same in a
     # resumed run as in an uninterrupted one.
-    epoch = shuffle.epoch if isinstance(shuffle, EpochShuffle) else tf.constant(0, tf.int64)
+    epoch = tf.constant(0, tf.int64) if shuffle is None else shuffle.epoch
     seed_key = tf.constant(seed or 0, tf.int64)
 
     def features_of(batch, element):

@@ -628,20 +628,18 @@ def row_lookup(rows: Sequence[np.ndarray]):
     return lambda i: flat[starts[i] : starts[i] + lengths[i]]
 
 
-def ragged_rows(rows: Sequence[np.ndarray]) -> tf.data.Dataset:
-    """A dataset of the 1-D arrays `rows` (all one dtype), in order, as dense tensors."""
-    return tf.data.Dataset.range(len(rows)).map(row_lookup(rows))
-
-
-def epoch_order(size: int, shuffle: bool | EpochShuffle, seed: int | None) -> tf.data.Dataset:
-    """Row indices `0..size-1`: in order, or reshuffled every epoch by an `EpochShuffle`
-    (`shuffle=True` makes one from `seed`; pass your own to key the order on the epoch
-    with `trainer.SetEpoch`, so that a resumed run sees the same batches)."""
+def epoch_shuffle(shuffle: bool | EpochShuffle, seed: int | None) -> EpochShuffle | None:
+    """The `EpochShuffle` of a `shuffle=` argument: its own, a new one from `seed` for
+    True, None for False. Pass your own to key the order on the epoch with
+    `trainer.SetEpoch`, so that a resumed run sees the same batches."""
     if shuffle is True:
-        shuffle = EpochShuffle(seed or 0)
-    if not shuffle:
-        return tf.data.Dataset.range(size)
-    return shuffle.indices(size)
+        return EpochShuffle(seed or 0)
+    return shuffle or None
+
+
+def epoch_order(size: int, shuffle: EpochShuffle | None) -> tf.data.Dataset:
+    """Row indices `0..size-1`: in order, or reshuffled every epoch by `shuffle`."""
+    return tf.data.Dataset.range(size) if shuffle is None else shuffle.indices(size)
 
 
 def make_dataset(
@@ -673,7 +671,7 @@ def make_dataset(
     lengths = np.array([len(r) for r in rows], np.int32)
     row = row_lookup(rows)
     # One map over the order: each pass over an epoch-shuffled order draws the next epoch.
-    order = epoch_order(len(rows), shuffle, seed)
+    order = epoch_order(len(rows), epoch_shuffle(shuffle, seed))
     if labels is None:
         dataset = order.map(row)
     else:

@@ -182,8 +182,14 @@ def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
     return unary + binary
 
 
-def _time_major(x):
-    return ops.transpose(x, (1, 0, 2))
+def _masked_time_major(inputs, sequence_lengths):
+    """`(inputs [T, B, K] time-major, valid [T, B, 1], mask [B, T])`, inputs zero past each
+    row's end: padding may hold anything (even non-finite), and the recursions run every row
+    to T through zeros, each row's own positions being picked afterwards."""
+    mask = _sequence_mask(sequence_lengths, _max_length(inputs))
+    valid = ops.expand_dims(ops.transpose(mask, (1, 0)), 2)
+    inputs = ops.transpose(inputs, (1, 0, 2))
+    return ops.where(valid, inputs, ops.zeros_like(inputs)), valid, mask
 
 
 # Unrolled scaled passes normalise every this many steps (and at the last): a step between
@@ -416,12 +422,7 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
     inputs, sequence_lengths, transition_params = _prepare(
         inputs, sequence_lengths, transition_params
     )
-    # Padded positions are arbitrary (even non-finite): zero them so that the recursion can
-    # run through them (each row's own positions are picked afterwards) with no nan.
-    mask = _sequence_mask(sequence_lengths, _max_length(inputs))
-    valid = ops.expand_dims(ops.transpose(mask, (1, 0)), 2)
-    inputs = _time_major(inputs)
-    inputs = ops.where(valid, inputs, ops.zeros_like(inputs))
+    inputs, valid, _ = _masked_time_major(inputs, sequence_lengths)
     return _log_partition(inputs, valid, ops.convert_to_tensor(transition_params))
 
 
@@ -470,12 +471,7 @@ def crf_decode(potentials, transition_params, sequence_length):
         potentials, sequence_length, transition_params
     )
     max_length = _static_length(potentials)
-    mask = _sequence_mask(sequence_length, _max_length(potentials))
-    valid = ops.expand_dims(ops.transpose(mask, (1, 0)), 2)
-    inputs = _time_major(potentials)
-    # Zero past each row's end (padding may hold anything) and run every row to T; each
-    # row's own last alphas are picked afterwards.
-    inputs = ops.where(valid, inputs, ops.zeros_like(inputs))
+    inputs, valid, mask = _masked_time_major(potentials, sequence_length)
 
     def forward_step(alpha, inputs_t):
         alpha = inputs_t + ops.max(ops.expand_dims(alpha, 2) + transition_params, axis=1)
