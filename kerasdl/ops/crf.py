@@ -78,35 +78,41 @@ def _prepare(inputs, sequence_lengths, transition_params):
     return inputs, sequence_lengths, transition_params
 
 
-def _scan_steps(step, init, xs, length, reverse=False):
+def _scan_steps(step, init, xs, length, reverse=False, axis=0):
     """`carry, y = step(carry, x)` over the leading (time) axis of `xs` (a tensor or list).
 
-    Returns the final carry and the per-step outputs `y` stacked on a new leading axis (in
+    Returns the final carry and the per-step outputs `y` stacked on a new axis `axis` (in
     time order also when `reverse`). Unrolled at trace time when `length` is static and at
     most `UNROLL_LIMIT`, else `keras.ops.scan`.
     """
     is_list = isinstance(xs, list)
     if length is None or length > UNROLL_LIMIT:
         if not is_list:
-            return ops.scan(step, init, xs, reverse=reverse)
-        # One packed tensor: keras.ops.scan on TensorFlow (Keras 3.15) fails on several xs
-        # with an unknown length. All xs here are [T, B, *] with a static last axis.
-        dtypes = [x.dtype for x in xs]
-        splits = list(np.cumsum([int(x.shape[-1]) for x in xs])[:-1])
-        packed = ops.concatenate([ops.cast(x, xs[0].dtype) for x in xs], axis=-1)
+            carry, ys = ops.scan(step, init, xs, reverse=reverse)
+        else:
+            # One packed tensor: keras.ops.scan on TensorFlow (Keras 3.15) fails on several
+            # xs with an unknown length. All xs here are [T, B, *] with a static last axis.
+            dtypes = [x.dtype for x in xs]
+            splits = list(np.cumsum([int(x.shape[-1]) for x in xs])[:-1])
+            packed = ops.concatenate([ops.cast(x, xs[0].dtype) for x in xs], axis=-1)
 
-        def packed_step(carry, x):
-            parts = ops.split(x, splits, axis=-1)
-            return step(carry, [ops.cast(p, d) for p, d in zip(parts, dtypes, strict=True)])
+            def packed_step(carry, x):
+                parts = ops.split(x, splits, axis=-1)
+                return step(carry, [ops.cast(p, d) for p, d in zip(parts, dtypes, strict=True)])
 
-        return ops.scan(packed_step, init, packed, reverse=reverse)
+            carry, ys = ops.scan(packed_step, init, packed, reverse=reverse)
+        if axis == 0:
+            return carry, ys
+        if isinstance(ys, tuple):
+            return carry, tuple(ops.moveaxis(y, 0, axis) for y in ys)
+        return carry, ops.moveaxis(ys, 0, axis)
     slices = [ops.unstack(x, num=length, axis=0) for x in (xs if is_list else [xs])]
     carry, ys = init, [None] * length
     for t in reversed(range(length)) if reverse else range(length):
         carry, ys[t] = step(carry, [s[t] for s in slices] if is_list else slices[0][t])
     if isinstance(ys[0], tuple):
-        return carry, tuple(ops.stack(list(y), axis=0) for y in zip(*ys, strict=True))
-    return carry, ops.stack(ys, axis=0)
+        return carry, tuple(ops.stack(list(y), axis=axis) for y in zip(*ys, strict=True))
+    return carry, ops.stack(ys, axis=axis)
 
 
 def _logsumexp_over_previous(alpha, transition_params):
@@ -183,13 +189,13 @@ def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
 
 
 def _masked_time_major(inputs, sequence_lengths):
-    """`(inputs [T, B, K] time-major, valid [T, B, 1], mask [B, T])`, inputs zero past each
-    row's end: padding may hold anything (even non-finite), and the recursions run every row
-    to T through zeros, each row's own positions being picked afterwards."""
+    """`(inputs [T, B, K] time-major, valid [T, B, 1])`, inputs zero past each row's end:
+    padding may hold anything (even non-finite), and the recursions run every row to T
+    through zeros, each row's own positions being picked afterwards."""
     mask = _sequence_mask(sequence_lengths, _max_length(inputs))
     valid = ops.expand_dims(ops.transpose(mask, (1, 0)), 2)
     inputs = ops.transpose(inputs, (1, 0, 2))
-    return ops.where(valid, inputs, ops.zeros_like(inputs)), valid, mask
+    return ops.where(valid, inputs, ops.zeros_like(inputs)), valid
 
 
 # Unrolled scaled passes normalise every this many steps (and at the last): a step between
@@ -422,7 +428,7 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
     inputs, sequence_lengths, transition_params = _prepare(
         inputs, sequence_lengths, transition_params
     )
-    inputs, valid, _ = _masked_time_major(inputs, sequence_lengths)
+    inputs, valid = _masked_time_major(inputs, sequence_lengths)
     return _log_partition(inputs, valid, ops.convert_to_tensor(transition_params))
 
 
@@ -455,8 +461,67 @@ def crf_log_likelihood(
     return sequence_scores - log_norm, transition_params
 
 
+def _take_rows(table, indices):
+    """`keras.ops.take(table, indices, axis=0)` for indices known to lie in range.
+
+    On TensorFlow a bare gather: `ops.take` adds a negative-index fix-up (three more graph
+    ops), which the Viterbi recursions would pay on every time step.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.gather(table, indices)
+    return ops.take(table, indices, axis=0)
+
+
+def _argmax(x, axis):
+    """int32 `keras.ops.argmax(x, axis)`, ties to the lowest index.
+
+    On TensorFlow a bare `ArgMax`: `ops.argmax` adds a `-0.0` fix-up (five more graph ops
+    per call), and -0.0 and 0.0 are equal scores here.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.argmax(x, axis=axis, output_type="int32")
+    return ops.cast(ops.argmax(x, axis=axis), "int32")
+
+
+def _transpose_small(matrix):
+    """Transpose of a static-shape `[N, N]` matrix as a gather of its flattened entries:
+    on CPU TensorFlow (oneDNN) a transpose op costs tens of microseconds however small."""
+    size = int(matrix.shape[0])
+    order = np.arange(size * size, dtype="int32").reshape(size, size).T.reshape(-1)
+    return ops.reshape(_take_rows(ops.reshape(matrix, (-1,)), order), (size, size))
+
+
+def _viterbi_trellis(potentials, lengths, transition_params):
+    """Time-major, batch-last unary scores `[T, K+1, B]` and transitions `[K+1, K+1]` with
+    an absorbing end tag `K` that takes over past each row's end.
+
+    Every row's positions past its length score `-inf` for the real tags and 0 for the end
+    tag; the end tag scores `-inf` within the row, is reached from any tag for 0 and leads
+    only to itself. A row's best path therefore runs to `T` through the end tag, the score
+    at the last step is that of its best path of its own length, and back-tracking from
+    there walks through the end tag back to the row's own last tag: no per-row selection or
+    freezing in the recursions. Padding may hold anything, even non-finite values.
+    """
+    num_tags = int(transition_params.shape[-1])
+    max_length = _max_length(potentials)
+    valid = ops.arange(max_length, dtype="int32")[:, None] < lengths[None, :]
+    inputs = ops.pad(
+        ops.transpose(potentials, (1, 2, 0)), ((0, 0), (0, 1), (0, 0)), constant_values=-np.inf
+    )
+    past_end = np.zeros((num_tags + 1, 1), np.float32)
+    past_end[:num_tags] = -np.inf
+    inputs = ops.where(ops.expand_dims(valid, 1), inputs, ops.cast(past_end, inputs.dtype))
+    transitions = ops.pad(transition_params, ((0, 1), (0, 0)), constant_values=-np.inf)
+    transitions = ops.pad(transitions, ((0, 0), (0, 1)))
+    return inputs, transitions
+
+
 def crf_decode(potentials, transition_params, sequence_length):
-    """Best tag path of each row (Viterbi algorithm with back-pointers).
+    """Best tag path of each row (Viterbi algorithm with back-tracking).
 
     Args:
         potentials: `[B, T, K]` unary potentials.
@@ -465,53 +530,57 @@ def crf_decode(potentials, transition_params, sequence_length):
 
     Returns:
         `(decode_tags [B, T] int32, best_score [B] float)`; tags past a row's length are 0,
-        and a length-0 row has all tags 0 and score 0. Ties go to the lowest tag index.
+        and a length-0 row has all tags 0 and score 0. Ties go to the lowest tag index: the
+        lowest best last tag, then each step's lowest best predecessor (as tfa).
     """
     potentials, sequence_length, transition_params = _prepare(
         potentials, sequence_length, transition_params
     )
-    max_length = _static_length(potentials)
-    inputs, valid, mask = _masked_time_major(potentials, sequence_length)
+    max_length = _max_length(potentials)
+    lengths = ops.minimum(sequence_length, max_length)  # lengths may exceed T
+    inputs, transitions = _viterbi_trellis(potentials, lengths, transition_params)
+    num_states = int(transitions.shape[0])
+    # The recursion runs on [K, B] scores (batch last): the candidates alpha[i] + A[i, j]
+    # are a gather of alpha's rows plus the transitions broadcast over the batch, and the
+    # max runs over the leading axis: on CPU graphs much cheaper per step than [B, K, K]
+    # scores reduced over the middle axis.
+    replicate = np.repeat(np.arange(num_states, dtype="int32"), num_states)
+    replicate = replicate.reshape(num_states, num_states)  # [i, j] -> i
+    batch_size = ops.shape(inputs)[2]
+    batch_transitions = ops.broadcast_to(
+        ops.expand_dims(transitions, 2), (num_states, num_states, batch_size)
+    )
 
     def forward_step(alpha, inputs_t):
-        alpha = inputs_t + ops.max(ops.expand_dims(alpha, 2) + transition_params, axis=1)
-        return alpha, alpha
+        scores = _take_rows(alpha, replicate) + batch_transitions
+        return inputs_t + ops.max(scores, axis=0), alpha
 
-    steps = None if max_length is None else max_length - 1
+    static_length = _static_length(potentials)
+    steps = None if static_length is None else static_length - 1
     if steps == 0:
-        alphas = inputs
+        last_alpha = inputs[0]
     else:
-        _, alphas = _scan_steps(forward_step, inputs[0], inputs[1:], steps)
-        alphas = ops.concatenate([inputs[:1], alphas], axis=0)
-    last = ops.minimum(sequence_length, _max_length(potentials)) - 1  # lengths may exceed T
-    is_last = ops.expand_dims(ops.one_hot(last, _max_length(potentials)), 2)
-    last_alpha = ops.sum(alphas * ops.cast(ops.transpose(is_last, (1, 0, 2)), alphas.dtype), 0)
-    best_score = ops.max(last_alpha, axis=1)
-    last_tag = ops.argmax(last_alpha, axis=1)
+        last_alpha, alphas = _scan_steps(forward_step, inputs[0], inputs[1:], steps)
+    best_score = ops.max(last_alpha, axis=0)
+    last_tag = _argmax(last_alpha, axis=0)
     if steps == 0:
         tags = ops.expand_dims(last_tag, 1)
     else:
-        # The back-pointer of step t is needed only for the tag chosen at t, so it is
-        # found from alpha_{t-1} ([B, K]) while back-tracking rather than stored for every
-        # tag ([B, K, K] argmax). top_k breaks ties towards the lowest index, like argmax.
-        transitions_to = ops.transpose(transition_params)
+        # Back-tracking needs the best predecessor of the chosen tag only: one row of the
+        # transposed transitions plus alpha_{t-1}, [B, K+1], per step.
+        transitions_to = _transpose_small(transitions)
 
-        def backward_step(tag, x):
-            previous_alpha, valid_t = x
-            incoming = previous_alpha + ops.take(transitions_to, tag, axis=0)
-            previous = ops.top_k(incoming, 1)[1][:, 0]
-            # Past a row's end the row's last tag is carried back unchanged.
-            previous = ops.where(valid_t[:, 0], previous, tag)
+        def backward_step(tag, previous_alpha):
+            previous = _argmax(previous_alpha + _take_rows(transitions_to, tag), axis=1)
             return previous, previous
 
-        last_tag = ops.cast(last_tag, "int32")
-        xs = [alphas[:-1], valid[1:]]
-        _, path = _scan_steps(backward_step, last_tag, xs, steps, reverse=True)
-        tags = ops.concatenate([ops.transpose(path, (1, 0)), ops.expand_dims(last_tag, 1)], 1)
-    tags = ops.cast(tags, "int32")
-    tags = ops.where(mask, tags, ops.zeros_like(tags))
-    best_score = ops.where(sequence_length > 0, best_score, ops.zeros_like(best_score))
-    return tags, best_score
+        previous_alphas = ops.transpose(alphas, (0, 2, 1))  # [T-1, B, K+1]
+        _, path = _scan_steps(backward_step, last_tag, previous_alphas, steps, reverse=True, axis=1)
+        tags = ops.concatenate([path, ops.expand_dims(last_tag, 1)], axis=1)
+    # Past a row's end the path runs through the end tag K; a length-0 row's whole path
+    # does, with score exactly 0.
+    mask = _sequence_mask(lengths, max_length)
+    return ops.where(mask, tags, ops.zeros_like(tags)), best_score
 
 
 def viterbi_decode(score: np.ndarray, transition_params: np.ndarray) -> tuple[list[int], float]:
