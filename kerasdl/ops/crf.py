@@ -115,6 +115,40 @@ def _scan_steps(step, init, xs, length, reverse=False, axis=0):
     return carry, ops.stack(ys, axis=axis)
 
 
+def _take_rows(table, indices):
+    """`keras.ops.take(table, indices, axis=0)` for indices known to lie in range.
+
+    On TensorFlow a bare gather: `ops.take` adds a negative-index fix-up (three more graph
+    ops), which the Viterbi recursions would pay on every time step.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.gather(table, indices)
+    return ops.take(table, indices, axis=0)
+
+
+def _argmax(x, axis):
+    """int32 `keras.ops.argmax(x, axis)`, ties to the lowest index.
+
+    On TensorFlow a bare `ArgMax`: `ops.argmax` adds a `-0.0` fix-up (five more graph ops
+    per call), and -0.0 and 0.0 are equal scores here.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.argmax(x, axis=axis, output_type="int32")
+    return ops.cast(ops.argmax(x, axis=axis), "int32")
+
+
+def _transpose_small(matrix):
+    """Transpose of a static-shape `[N, N]` matrix as a gather of its flattened entries:
+    on CPU TensorFlow (oneDNN) a transpose op costs tens of microseconds however small."""
+    size = int(matrix.shape[0])
+    order = np.arange(size * size, dtype="int32").reshape(size, size).T.reshape(-1)
+    return ops.reshape(_take_rows(ops.reshape(matrix, (-1,)), order), (size, size))
+
+
 def _logsumexp_over_previous(alpha, transition_params):
     """`logsumexp_i(alpha[b, i] + A[i, j])` -> `[B, K]`, stable for any magnitude."""
     scores = ops.expand_dims(alpha, 2) + transition_params
@@ -192,8 +226,8 @@ def _masked_time_major(inputs, sequence_lengths):
     """`(inputs [T, B, K] time-major, valid [T, B, 1])`, inputs zero past each row's end:
     padding may hold anything (even non-finite), and the recursions run every row to T
     through zeros, each row's own positions being picked afterwards."""
-    mask = _sequence_mask(sequence_lengths, _max_length(inputs))
-    valid = ops.expand_dims(ops.transpose(mask, (1, 0)), 2)
+    positions = ops.arange(_max_length(inputs), dtype="int32")
+    valid = ops.expand_dims(positions[:, None] < sequence_lengths[None, :], 2)
     inputs = ops.transpose(inputs, (1, 0, 2))
     return ops.where(valid, inputs, ops.zeros_like(inputs)), valid
 
@@ -276,7 +310,7 @@ def _scaled_marginals(scaled, valid, steps):
     p, s, emissions, _, scaled_transitions, last_sums = scaled
     ratios = emissions / s
     weight = ops.where(valid, ops.reshape(1.0 / last_sums, (1, -1, 1)), 0.0)
-    to_previous = ops.transpose(scaled_transitions)
+    to_previous = _transpose_small(scaled_transitions)
 
     def step(backward, x):
         ratios_t, valid_t = x
@@ -317,9 +351,11 @@ def _log_space_passes(inputs, valid, transition_params, steps):
         alpha = inputs_t + _logsumexp_over_previous(alpha, transition_params)
         return alpha, alpha
 
+    transitions_to = _transpose_small(transition_params)
+
     def backward_step(beta, x):
         inputs_t, valid_t = x
-        previous = _logsumexp_over_previous(inputs_t + beta, ops.transpose(transition_params))
+        previous = _logsumexp_over_previous(inputs_t + beta, transitions_to)
         previous = ops.where(valid_t, previous, 0.0)
         return previous, previous
 
@@ -459,40 +495,6 @@ def crf_log_likelihood(
     sequence_scores = crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
     log_norm = crf_log_norm(inputs, sequence_lengths, transition_params)
     return sequence_scores - log_norm, transition_params
-
-
-def _take_rows(table, indices):
-    """`keras.ops.take(table, indices, axis=0)` for indices known to lie in range.
-
-    On TensorFlow a bare gather: `ops.take` adds a negative-index fix-up (three more graph
-    ops), which the Viterbi recursions would pay on every time step.
-    """
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        return tf.gather(table, indices)
-    return ops.take(table, indices, axis=0)
-
-
-def _argmax(x, axis):
-    """int32 `keras.ops.argmax(x, axis)`, ties to the lowest index.
-
-    On TensorFlow a bare `ArgMax`: `ops.argmax` adds a `-0.0` fix-up (five more graph ops
-    per call), and -0.0 and 0.0 are equal scores here.
-    """
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        return tf.argmax(x, axis=axis, output_type="int32")
-    return ops.cast(ops.argmax(x, axis=axis), "int32")
-
-
-def _transpose_small(matrix):
-    """Transpose of a static-shape `[N, N]` matrix as a gather of its flattened entries:
-    on CPU TensorFlow (oneDNN) a transpose op costs tens of microseconds however small."""
-    size = int(matrix.shape[0])
-    order = np.arange(size * size, dtype="int32").reshape(size, size).T.reshape(-1)
-    return ops.reshape(_take_rows(ops.reshape(matrix, (-1,)), order), (size, size))
 
 
 def _viterbi_trellis(potentials, lengths, transition_params):
