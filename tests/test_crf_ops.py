@@ -183,8 +183,17 @@ def test_scaled_and_log_space_passes_agree():
     log_norm = passes[2]
     log_space_grads = crf_module._log_space_marginals(time_major, valid, transitions, passes)
     np.testing.assert_allclose(scaled_norm[lengths > 0], np.asarray(log_norm)[lengths > 0], 1e-5)
-    for a, b in zip(scaled_grads, log_space_grads, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(scaled_grads[0], log_space_grads[0], rtol=1e-4, atol=1e-5)
+    # Transition counts: the scaled pass gives factors, the log-space pass per-row counts;
+    # random row weights (as the upstream gradient) compare every row's counts at once.
+    weights = rng.normal(size=8).astype(np.float32)
+    scaled_transitions = scaled[4]
+    np.testing.assert_allclose(
+        crf_module._weighted_pair_counts(scaled_grads[1], scaled_transitions, weights),
+        crf_module._weighted_pair_counts(log_space_grads[1], scaled_transitions, weights),
+        rtol=1e-4,
+        atol=1e-5,
+    )
 
 
 # ---------------------------------------------------------------- lengths and padding

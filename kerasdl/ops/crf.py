@@ -149,6 +149,16 @@ def _transpose_small(matrix):
     return ops.reshape(_take_rows(ops.reshape(matrix, (-1,)), order), (size, size))
 
 
+def _matmul_transposed(a, b):
+    """`a^T b` for 2-D `a`, `b`; on TensorFlow without materialising `a^T` (a transpose op
+    on CPU TensorFlow costs more than the matmul here)."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.matmul(a, b, transpose_a=True)
+    return ops.matmul(ops.transpose(a), b)
+
+
 def _logsumexp_over_previous(alpha, transition_params):
     """`logsumexp_i(alpha[b, i] + A[i, j])` -> `[B, K]`, stable for any magnitude."""
     scores = ops.expand_dims(alpha, 2) + transition_params
@@ -301,11 +311,13 @@ def _scaled_marginals(scaled, valid, steps):
 
     The backward recursion keeps `b_{t-1} = (b_t * E_t / s_t) M^T` (and `b = 1` at each
     row's last position), so that the unary marginals are `p_t * b_t / p_sum_{n-1}` and
-    the expected transition counts are `M * sum_{t, b} p_{t-1}^T (b_t * E_t / s_t) /
-    p_sum_{n-1}`, one batched matmul.
+    row b's expected transition counts are `M * sum_t p_{t-1}^T (b_t * E_t / s_t) /
+    p_sum_{n-1}`: returned as those two factors, which `_weighted_pair_counts` sums over
+    rows and steps in one matmul.
 
     Returns:
-        `(d log Z_b / d inputs [T, B, K] time-major, d log Z_b / d A [B, K, K])`.
+        `(d log Z_b / d inputs [T, B, K] time-major, pair statistics)` (see
+        `_weighted_pair_counts`).
     """
     p, s, emissions, _, scaled_transitions, last_sums = scaled
     ratios = emissions / s
@@ -326,8 +338,9 @@ def _scaled_marginals(scaled, valid, steps):
         _, backward = _scan_steps(step, last, [ratios[1:], valid[1:]], steps, reverse=True)
         backward = ops.concatenate([backward, ops.expand_dims(last, 0)], axis=0)
     marginals = p * backward * weight
-    pairs = ops.einsum("tbi,tbj->bij", p[:-1], (backward * ratios * weight)[1:])
-    return marginals, scaled_transitions * pairs
+    right = (backward * ratios * weight)[1:]
+    no_row_counts = ops.zeros((ops.shape(p)[1], *scaled_transitions.shape), p.dtype)
+    return marginals, (p[:-1], right, no_row_counts)
 
 
 def _softmax(x, axis):
@@ -382,7 +395,8 @@ def _log_space_marginals(inputs, valid, transition_params, passes):
     log Z would lose the digits of potentials in the thousands.
 
     Returns:
-        `(d log Z_b / d inputs [T, B, K] time-major, d log Z_b / d A [B, K, K])`.
+        `(d log Z_b / d inputs [T, B, K] time-major, pair statistics)` (see
+        `_weighted_pair_counts`; here the per-row counts `d log Z_b / d A`).
     """
     alphas, betas, _ = passes
     weight = ops.cast(valid, alphas.dtype)
@@ -395,7 +409,26 @@ def _log_space_marginals(inputs, valid, transition_params, passes):
     shape = ops.shape(pair_scores)
     flat = ops.reshape(pair_scores, (shape[0], shape[1], -1))
     pairs = ops.reshape(_softmax(flat, axis=2), shape)
-    return marginals * weight, ops.sum(pairs * ops.expand_dims(weight[1:], 3), axis=0)
+    row_counts = ops.sum(pairs * ops.expand_dims(weight[1:], 3), axis=0)
+    no_factor = ops.zeros_like(inputs[1:])
+    return marginals * weight, (no_factor, no_factor, row_counts)
+
+
+def _weighted_pair_counts(pair_statistics, scaled_transitions, weights):
+    """`sum_b weights[b] * d log Z_b / d A`, `[K, K]`, from either pass's pair statistics
+    `(left [T-1, B, K], right [T-1, B, K], row_counts [B, K, K])`: row b's counts are
+    `scaled_transitions * sum_t left[t, b]^T right[t, b] + row_counts[b]`. The scaled pass
+    gives the factors (and zero row counts): weighting `right` first turns the sum over
+    rows and steps into one `[K, (T-1) B] x [(T-1) B, K]` matmul, no per-row products."""
+    left, right, row_counts = pair_statistics
+    num_tags = int(scaled_transitions.shape[0])
+    weighted_right = right * ops.reshape(weights, (1, -1, 1))
+    factored = _matmul_transposed(
+        ops.reshape(left, (-1, num_tags)), ops.reshape(weighted_right, (-1, num_tags))
+    )
+    flat_counts = ops.reshape(row_counts, (-1, num_tags * num_tags))
+    per_row = ops.matmul(ops.expand_dims(weights, 0), flat_counts)
+    return scaled_transitions * factored + ops.reshape(per_row, (num_tags, num_tags))
 
 
 # The scaled pass is exact to float32 rounding while every normalising sum stays above
@@ -432,7 +465,7 @@ def _log_partition(inputs, valid, transition_params):
             passes = _log_space_passes(inputs, valid, transition_params, steps)
             return passes[2], *_log_space_marginals(inputs, valid, transition_params, passes)
 
-        log_norm, marginals, pairs = ops.cond(
+        log_norm, marginals, pair_statistics = ops.cond(
             exact, lambda: (scaled[3], *_scaled_marginals(scaled, valid, steps)), log_space
         )
         log_norm = ops.where(ops.any(valid[:, :, 0], axis=0), log_norm, 0.0)
@@ -441,7 +474,7 @@ def _log_partition(inputs, valid, transition_params):
             if upstream is None:
                 (upstream,) = args
             grad_inputs = marginals * ops.reshape(upstream, (1, -1, 1))
-            return grad_inputs, ops.einsum("b,bij->ij", upstream, pairs)
+            return grad_inputs, _weighted_pair_counts(pair_statistics, scaled[4], upstream)
 
         return log_norm, grad
 
