@@ -173,15 +173,15 @@ def test_scaled_and_log_space_passes_agree():
     rng = np.random.default_rng(7)
     inputs, transitions, _, lengths = random_problem(rng, 8, 9, 5, scale=3.0)
     lengths[:2] = [9, 1]
-    valid = (np.arange(9)[:, None] < lengths[None, :])[..., None]
-    time_major = np.where(valid, np.transpose(inputs, (1, 0, 2)), 0.0).astype(np.float32)
-    scaled = crf_module._scaled_forward(time_major, valid, transitions, 8)
+    valid = (np.arange(9)[None, :] < lengths[:, None])[..., None]
+    masked = np.where(valid, inputs, 0.0).astype(np.float32)
+    scaled = crf_module._scaled_forward(masked, valid, transitions, 8)
     assert np.all(np.asarray(scaled[1]) >= crf_module._SCALED_SUM_FLOOR)
     scaled_norm = np.asarray(scaled[3])
     scaled_grads = crf_module._scaled_marginals(scaled, valid, 8)
-    passes = crf_module._log_space_passes(time_major, valid, transitions, 8)
+    passes = crf_module._log_space_passes(masked, valid, transitions, 8)
     log_norm = passes[2]
-    log_space_grads = crf_module._log_space_marginals(time_major, valid, transitions, passes)
+    log_space_grads = crf_module._log_space_marginals(masked, valid, transitions, passes)
     np.testing.assert_allclose(scaled_norm[lengths > 0], np.asarray(log_norm)[lengths > 0], 1e-5)
     np.testing.assert_allclose(scaled_grads[0], log_space_grads[0], rtol=1e-4, atol=1e-5)
     # Transition counts: the scaled pass gives factors, the log-space pass per-row counts;

@@ -79,22 +79,23 @@ def _prepare(inputs, sequence_lengths, transition_params):
 
 
 def _scan_steps(step, init, xs, length, reverse=False, axis=0):
-    """`carry, y = step(carry, x)` over the leading (time) axis of `xs` (a tensor or list).
+    """`carry, y = step(carry, x)` over the time axis `axis` of `xs` (a tensor or list).
 
     Returns the final carry and the per-step outputs `y` stacked on a new axis `axis` (in
     time order also when `reverse`). Unrolled at trace time when `length` is static and at
-    most `UNROLL_LIMIT`, else `keras.ops.scan`.
+    most `UNROLL_LIMIT`, else `keras.ops.scan` (over time-major copies when `axis` is not 0).
     """
     is_list = isinstance(xs, list)
     if length is None or length > UNROLL_LIMIT:
+        time_major = [ops.moveaxis(x, axis, 0) for x in (xs if is_list else [xs])]
         if not is_list:
-            carry, ys = ops.scan(step, init, xs, reverse=reverse)
+            carry, ys = ops.scan(step, init, time_major[0], reverse=reverse)
         else:
             # One packed tensor: keras.ops.scan on TensorFlow (Keras 3.15) fails on several
-            # xs with an unknown length. All xs here are [T, B, *] with a static last axis.
-            dtypes = [x.dtype for x in xs]
-            splits = list(np.cumsum([int(x.shape[-1]) for x in xs])[:-1])
-            packed = ops.concatenate([ops.cast(x, xs[0].dtype) for x in xs], axis=-1)
+            # xs with an unknown length. All xs here have a static last axis.
+            dtypes = [x.dtype for x in time_major]
+            splits = list(np.cumsum([int(x.shape[-1]) for x in time_major])[:-1])
+            packed = ops.concatenate([ops.cast(x, dtypes[0]) for x in time_major], axis=-1)
 
             def packed_step(carry, x):
                 parts = ops.split(x, splits, axis=-1)
@@ -106,7 +107,7 @@ def _scan_steps(step, init, xs, length, reverse=False, axis=0):
         if isinstance(ys, tuple):
             return carry, tuple(ops.moveaxis(y, 0, axis) for y in ys)
         return carry, ops.moveaxis(ys, 0, axis)
-    slices = [ops.unstack(x, num=length, axis=0) for x in (xs if is_list else [xs])]
+    slices = [ops.unstack(x, num=length, axis=axis) for x in (xs if is_list else [xs])]
     carry, ys = init, [None] * length
     for t in reversed(range(length)) if reverse else range(length):
         carry, ys[t] = step(carry, [s[t] for s in slices] if is_list else slices[0][t])
@@ -232,13 +233,13 @@ def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
     return unary + binary
 
 
-def _masked_time_major(inputs, sequence_lengths):
-    """`(inputs [T, B, K] time-major, valid [T, B, 1])`, inputs zero past each row's end:
-    padding may hold anything (even non-finite), and the recursions run every row to T
-    through zeros, each row's own positions being picked afterwards."""
-    positions = ops.arange(_max_length(inputs), dtype="int32")
-    valid = ops.expand_dims(positions[:, None] < sequence_lengths[None, :], 2)
-    inputs = ops.transpose(inputs, (1, 0, 2))
+def _masked(inputs, sequence_lengths):
+    """`(inputs [B, T, K], valid [B, T, 1])`, inputs zero past each row's end: padding may
+    hold anything (even non-finite), and the recursions run every row to T through zeros,
+    each row's own positions being picked afterwards. The recursions step along axis 1 of
+    these batch-major tensors: no transposes (on CPU TensorFlow a transpose of the
+    potentials and its gradient cost about as much as a dozen steps)."""
+    valid = ops.expand_dims(_sequence_mask(sequence_lengths, _max_length(inputs)), 2)
     return ops.where(valid, inputs, ops.zeros_like(inputs)), valid
 
 
@@ -257,22 +258,22 @@ def _scaled_forward(inputs, valid, transition_params, steps):
     in between, so that `alpha_t = p_t * prod_{u <= t} s_u exp(m_u)`.
 
     Args:
-        inputs: `[T, B, K]` time-major potentials (zero at padding).
-        valid: `[T, B, 1]` bool, true at each row's real positions.
+        inputs: `[B, T, K]` potentials (zero at padding).
+        valid: `[B, T, 1]` bool, true at each row's real positions.
         transition_params: `[K, K]`.
         steps: static `T - 1`, or None.
 
     Returns:
-        `(p [T, B, K], s [T, B, 1], E [T, B, K], log_norm [B], M [K, K], last_sums [B])`,
+        `(p [B, T, K], s [B, T, 1], E [B, T, K], log_norm [B], M [K, K], last_sums [B])`,
         where `last_sums` is the sum of `p` at each row's last position (1 for length 0).
     """
     column_shift = ops.max(transition_params, axis=0, keepdims=True)
     scaled_transitions = ops.exp(transition_params - column_shift)
-    shifted = ops.concatenate([inputs[:1], inputs[1:] + column_shift], axis=0)
+    shifted = ops.concatenate([inputs[:, :1], inputs[:, 1:] + column_shift], axis=1)
     top = ops.max(shifted, axis=2, keepdims=True)
     emissions = ops.exp(shifted - top)
-    first_sum = ops.sum(emissions[0], axis=1, keepdims=True)
-    first = emissions[0] / first_sum
+    first_sum = ops.sum(emissions[:, 0], axis=1, keepdims=True)
+    first = emissions[:, 0] / first_sum
 
     def step(carry, emissions_t, normalize=True):
         probabilities = ops.matmul(carry[0], scaled_transitions) * emissions_t
@@ -284,25 +285,25 @@ def _scaled_forward(inputs, valid, transition_params, steps):
         return carry, carry
 
     if steps == 0:
-        p, s = ops.expand_dims(first, 0), ops.expand_dims(first_sum, 0)
+        p, s = ops.expand_dims(first, 1), ops.expand_dims(first_sum, 1)
     elif steps is None or steps > UNROLL_LIMIT:
-        _, (p, s) = _scan_steps(step, (first, first_sum), emissions[1:], steps)
-        p = ops.concatenate([ops.expand_dims(first, 0), p], axis=0)
-        s = ops.concatenate([ops.expand_dims(first_sum, 0), s], axis=0)
+        _, (p, s) = _scan_steps(step, (first, first_sum), emissions[:, 1:], steps, axis=1)
+        p = ops.concatenate([ops.expand_dims(first, 1), p], axis=1)
+        s = ops.concatenate([ops.expand_dims(first_sum, 1), s], axis=1)
     else:
         carry, ps, ss = (first, first_sum), [first], [first_sum]
-        for t, emissions_t in enumerate(ops.unstack(emissions, num=steps + 1, axis=0)[1:], 1):
+        for t, emissions_t in enumerate(ops.unstack(emissions, num=steps + 1, axis=1)[1:], 1):
             carry, _ = step(carry, emissions_t, t % NORMALIZE_EVERY == 0 or t == steps)
             ps.append(carry[0])
             ss.append(carry[1])
-        p, s = ops.stack(ps, axis=0), ops.stack(ss, axis=0)
+        p, s = ops.stack(ps, axis=1), ops.stack(ss, axis=1)
     # Rows shorter than T end between normalisations: their last p sums to last_sums.
-    following = ops.concatenate([valid[1:], ops.zeros_like(valid[:1])], axis=0)
+    following = ops.concatenate([valid[:, 1:], ops.zeros_like(valid[:, :1])], axis=1)
     is_last = ops.logical_and(valid, ops.logical_not(following))
-    last_sums = ops.sum(ops.where(is_last, p, 0.0), axis=(0, 2))
-    last_sums = ops.where(ops.any(valid, axis=(0, 2)), last_sums, 1.0)
+    last_sums = ops.sum(ops.where(is_last, p, 0.0), axis=(1, 2))
+    last_sums = ops.where(ops.any(valid, axis=(1, 2)), last_sums, 1.0)
     log_scale = ops.where(valid, ops.log(s) + top, 0.0)
-    log_norm = ops.sum(log_scale, axis=(0, 2)) + ops.log(last_sums)
+    log_norm = ops.sum(log_scale, axis=(1, 2)) + ops.log(last_sums)
     return p, s, emissions, log_norm, scaled_transitions, last_sums
 
 
@@ -316,12 +317,11 @@ def _scaled_marginals(scaled, valid, steps):
     rows and steps in one matmul.
 
     Returns:
-        `(d log Z_b / d inputs [T, B, K] time-major, pair statistics)` (see
-        `_weighted_pair_counts`).
+        `(d log Z_b / d inputs [B, T, K], pair statistics)` (see `_weighted_pair_counts`).
     """
     p, s, emissions, _, scaled_transitions, last_sums = scaled
-    ratios = emissions / s
-    weight = ops.where(valid, ops.reshape(1.0 / last_sums, (1, -1, 1)), 0.0)
+    ratios = emissions * (1.0 / s)
+    weight = ops.where(valid, ops.reshape(1.0 / last_sums, (-1, 1, 1)), 0.0)
     to_previous = _transpose_small(scaled_transitions)
 
     def step(backward, x):
@@ -331,16 +331,17 @@ def _scaled_marginals(scaled, valid, steps):
         previous = ops.where(valid_t, previous, 1.0)
         return previous, previous
 
-    last = ops.ones_like(p[0])
+    last = ops.ones_like(p[:, 0])
     if steps == 0:
-        backward = ops.expand_dims(last, 0)
+        backward = ops.expand_dims(last, 1)
     else:
-        _, backward = _scan_steps(step, last, [ratios[1:], valid[1:]], steps, reverse=True)
-        backward = ops.concatenate([backward, ops.expand_dims(last, 0)], axis=0)
+        xs = [ratios[:, 1:], valid[:, 1:]]
+        _, backward = _scan_steps(step, last, xs, steps, reverse=True, axis=1)
+        backward = ops.concatenate([backward, ops.expand_dims(last, 1)], axis=1)
     marginals = p * backward * weight
-    right = (backward * ratios * weight)[1:]
-    no_row_counts = ops.zeros((ops.shape(p)[1], *scaled_transitions.shape), p.dtype)
-    return marginals, (p[:-1], right, no_row_counts)
+    right = (backward * ratios * weight)[:, 1:]
+    no_row_counts = ops.zeros((ops.shape(p)[0], *scaled_transitions.shape), p.dtype)
+    return marginals, (p[:, :-1], right, no_row_counts)
 
 
 def _softmax(x, axis):
@@ -357,7 +358,7 @@ def _log_space_passes(inputs, valid, transition_params, steps):
     `log beta_{t-1} = logsumexp_j(A_.j + x_t[j] + log beta_t[j])` (0 at each row's end).
 
     Returns:
-        `(log alphas [T, B, K], log betas [T, B, K], log_norm [B])`.
+        `(log alphas [B, T, K], log betas [B, T, K], log_norm [B])`.
     """
 
     def forward_step(alpha, inputs_t):
@@ -372,16 +373,17 @@ def _log_space_passes(inputs, valid, transition_params, steps):
         previous = ops.where(valid_t, previous, 0.0)
         return previous, previous
 
-    last = ops.zeros_like(inputs[0])
+    last = ops.zeros_like(inputs[:, 0])
     if steps == 0:
-        alphas, betas = inputs, ops.expand_dims(last, 0)
+        alphas, betas = inputs, ops.expand_dims(last, 1)
     else:
-        _, alphas = _scan_steps(forward_step, inputs[0], inputs[1:], steps)
-        alphas = ops.concatenate([inputs[:1], alphas], axis=0)
-        _, betas = _scan_steps(backward_step, last, [inputs[1:], valid[1:]], steps, reverse=True)
-        betas = ops.concatenate([betas, ops.expand_dims(last, 0)], axis=0)
+        _, alphas = _scan_steps(forward_step, inputs[:, 0], inputs[:, 1:], steps, axis=1)
+        alphas = ops.concatenate([inputs[:, :1], alphas], axis=1)
+        xs = [inputs[:, 1:], valid[:, 1:]]
+        _, betas = _scan_steps(backward_step, last, xs, steps, reverse=True, axis=1)
+        betas = ops.concatenate([betas, ops.expand_dims(last, 1)], axis=1)
     # alpha_0 + beta_0 sums every path's score: its logsumexp is log Z.
-    start = alphas[0] + betas[0]
+    start = alphas[:, 0] + betas[:, 0]
     shift = ops.max(start, axis=1, keepdims=True)
     log_norm = ops.squeeze(shift, 1) + ops.log(ops.sum(ops.exp(start - shift), axis=1))
     return alphas, betas, log_norm
@@ -395,34 +397,34 @@ def _log_space_marginals(inputs, valid, transition_params, passes):
     log Z would lose the digits of potentials in the thousands.
 
     Returns:
-        `(d log Z_b / d inputs [T, B, K] time-major, pair statistics)` (see
-        `_weighted_pair_counts`; here the per-row counts `d log Z_b / d A`).
+        `(d log Z_b / d inputs [B, T, K], pair statistics)` (see `_weighted_pair_counts`;
+        here the per-row counts `d log Z_b / d A`).
     """
     alphas, betas, _ = passes
     weight = ops.cast(valid, alphas.dtype)
     marginals = _softmax(alphas + betas, axis=2)
     pair_scores = (
-        ops.expand_dims(alphas[:-1], 3)
+        ops.expand_dims(alphas[:, :-1], 3)
         + transition_params
-        + ops.expand_dims((inputs + betas)[1:], 2)
+        + ops.expand_dims((inputs + betas)[:, 1:], 2)
     )
     shape = ops.shape(pair_scores)
     flat = ops.reshape(pair_scores, (shape[0], shape[1], -1))
     pairs = ops.reshape(_softmax(flat, axis=2), shape)
-    row_counts = ops.sum(pairs * ops.expand_dims(weight[1:], 3), axis=0)
-    no_factor = ops.zeros_like(inputs[1:])
+    row_counts = ops.sum(pairs * ops.expand_dims(weight[:, 1:], 3), axis=1)
+    no_factor = ops.zeros_like(inputs[:, 1:])
     return marginals * weight, (no_factor, no_factor, row_counts)
 
 
 def _weighted_pair_counts(pair_statistics, scaled_transitions, weights):
     """`sum_b weights[b] * d log Z_b / d A`, `[K, K]`, from either pass's pair statistics
-    `(left [T-1, B, K], right [T-1, B, K], row_counts [B, K, K])`: row b's counts are
-    `scaled_transitions * sum_t left[t, b]^T right[t, b] + row_counts[b]`. The scaled pass
+    `(left [B, T-1, K], right [B, T-1, K], row_counts [B, K, K])`: row b's counts are
+    `scaled_transitions * sum_t left[b, t]^T right[b, t] + row_counts[b]`. The scaled pass
     gives the factors (and zero row counts): weighting `right` first turns the sum over
-    rows and steps into one `[K, (T-1) B] x [(T-1) B, K]` matmul, no per-row products."""
+    rows and steps into one `[K, B (T-1)] x [B (T-1), K]` matmul, no per-row products."""
     left, right, row_counts = pair_statistics
     num_tags = int(scaled_transitions.shape[0])
-    weighted_right = right * ops.reshape(weights, (1, -1, 1))
+    weighted_right = right * ops.reshape(weights, (-1, 1, 1))
     factored = _matmul_transposed(
         ops.reshape(left, (-1, num_tags)), ops.reshape(weighted_right, (-1, num_tags))
     )
@@ -441,8 +443,8 @@ def _log_partition(inputs, valid, transition_params):
     """`log Z` of right-padded rows with a hand-written forward-backward gradient.
 
     Args:
-        inputs: `[T, B, K]` time-major potentials, zero at padding.
-        valid: `[T, B, 1]` bool, true at each row's real positions.
+        inputs: `[B, T, K]` potentials, zero at padding.
+        valid: `[B, T, 1]` bool, true at each row's real positions.
         transition_params: `[K, K]` tensor.
 
     Returns:
@@ -450,7 +452,7 @@ def _log_partition(inputs, valid, transition_params):
         (zero at padding) and the expected transition counts, from the scaled pass, or the
         log-space pass when a scaled sum underflowed, computed with log Z.
     """
-    steps = None if inputs.shape[0] is None else int(inputs.shape[0]) - 1
+    steps = None if inputs.shape[1] is None else int(inputs.shape[1]) - 1
     num_tags = int(transition_params.shape[0])
 
     @ops.custom_gradient
@@ -468,12 +470,12 @@ def _log_partition(inputs, valid, transition_params):
         log_norm, marginals, pair_statistics = ops.cond(
             exact, lambda: (scaled[3], *_scaled_marginals(scaled, valid, steps)), log_space
         )
-        log_norm = ops.where(ops.any(valid[:, :, 0], axis=0), log_norm, 0.0)
+        log_norm = ops.where(ops.any(valid[:, :, 0], axis=1), log_norm, 0.0)
 
         def grad(*args, upstream=None):
             if upstream is None:
                 (upstream,) = args
-            grad_inputs = marginals * ops.reshape(upstream, (1, -1, 1))
+            grad_inputs = marginals * ops.reshape(upstream, (-1, 1, 1))
             return grad_inputs, _weighted_pair_counts(pair_statistics, scaled[4], upstream)
 
         return log_norm, grad
@@ -497,7 +499,7 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
     inputs, sequence_lengths, transition_params = _prepare(
         inputs, sequence_lengths, transition_params
     )
-    inputs, valid = _masked_time_major(inputs, sequence_lengths)
+    inputs, valid = _masked(inputs, sequence_lengths)
     return _log_partition(inputs, valid, ops.convert_to_tensor(transition_params))
 
 
@@ -609,7 +611,7 @@ def crf_decode(potentials, transition_params, sequence_length):
             previous = _argmax(previous_alpha + _take_rows(transitions_to, tag), axis=1)
             return previous, previous
 
-        previous_alphas = ops.transpose(alphas, (0, 2, 1))  # [T-1, B, K+1]
+        previous_alphas = ops.transpose(alphas, (2, 0, 1))  # [B, T-1, K+1]
         _, path = _scan_steps(backward_step, last_tag, previous_alphas, steps, reverse=True, axis=1)
         tags = ops.concatenate([path, ops.expand_dims(last_tag, 1)], axis=1)
     # Past a row's end the path runs through the end tag K; a length-0 row's whole path
