@@ -78,16 +78,19 @@ def _prepare(inputs, sequence_lengths, transition_params):
     return inputs, sequence_lengths, transition_params
 
 
-def _scan_steps(step, init, xs, length, reverse=False, axis=0):
+def _scan_steps(step, init, xs, length, reverse=False, axis=0, skip_first=False):
     """`carry, y = step(carry, x)` over the time axis `axis` of `xs` (a tensor or list).
 
     Returns the final carry and the per-step outputs `y` stacked on a new axis `axis` (in
-    time order also when `reverse`). Unrolled at trace time when `length` is static and at
-    most `UNROLL_LIMIT`, else `keras.ops.scan` (over time-major copies when `axis` is not 0).
+    time order also when `reverse`). With `skip_first`, the `length + 1` steps of `xs` are
+    stepped over from the second on (unrolled, without slicing a copy). Unrolled at trace
+    time when `length` is static and at most `UNROLL_LIMIT`, else `keras.ops.scan` (over
+    time-major copies when `axis` is not 0).
     """
     is_list = isinstance(xs, list)
+    first = 1 if skip_first else 0
     if length is None or length > UNROLL_LIMIT:
-        time_major = [ops.moveaxis(x, axis, 0) for x in (xs if is_list else [xs])]
+        time_major = [ops.moveaxis(x, axis, 0)[first:] for x in (xs if is_list else [xs])]
         if not is_list:
             carry, ys = ops.scan(step, init, time_major[0], reverse=reverse)
         else:
@@ -107,7 +110,9 @@ def _scan_steps(step, init, xs, length, reverse=False, axis=0):
         if isinstance(ys, tuple):
             return carry, tuple(ops.moveaxis(y, 0, axis) for y in ys)
         return carry, ops.moveaxis(ys, 0, axis)
-    slices = [ops.unstack(x, num=length, axis=axis) for x in (xs if is_list else [xs])]
+    slices = [
+        ops.unstack(x, num=length + first, axis=axis)[first:] for x in (xs if is_list else [xs])
+    ]
     carry, ys = init, [None] * length
     for t in reversed(range(length)) if reverse else range(length):
         carry, ys[t] = step(carry, [s[t] for s in slices] if is_list else slices[0][t])
@@ -335,8 +340,8 @@ def _scaled_marginals(scaled, valid, steps):
     if steps == 0:
         backward = ops.expand_dims(last, 1)
     else:
-        xs = [ratios[:, 1:], valid[:, 1:]]
-        _, backward = _scan_steps(step, last, xs, steps, reverse=True, axis=1)
+        xs = [ratios, valid]
+        _, backward = _scan_steps(step, last, xs, steps, reverse=True, axis=1, skip_first=True)
         backward = ops.concatenate([backward, ops.expand_dims(last, 1)], axis=1)
     marginals = p * backward * weight
     right = (backward * ratios * weight)[:, 1:]
@@ -377,10 +382,12 @@ def _log_space_passes(inputs, valid, transition_params, steps):
     if steps == 0:
         alphas, betas = inputs, ops.expand_dims(last, 1)
     else:
-        _, alphas = _scan_steps(forward_step, inputs[:, 0], inputs[:, 1:], steps, axis=1)
+        _, alphas = _scan_steps(forward_step, inputs[:, 0], inputs, steps, axis=1, skip_first=True)
         alphas = ops.concatenate([inputs[:, :1], alphas], axis=1)
-        xs = [inputs[:, 1:], valid[:, 1:]]
-        _, betas = _scan_steps(backward_step, last, xs, steps, reverse=True, axis=1)
+        xs = [inputs, valid]
+        _, betas = _scan_steps(
+            backward_step, last, xs, steps, reverse=True, axis=1, skip_first=True
+        )
         betas = ops.concatenate([betas, ops.expand_dims(last, 1)], axis=1)
     # alpha_0 + beta_0 sums every path's score: its logsumexp is log Z.
     start = alphas[:, 0] + betas[:, 0]
@@ -597,7 +604,7 @@ def crf_decode(potentials, transition_params, sequence_length):
     if steps == 0:
         last_alpha = inputs[0]
     else:
-        last_alpha, alphas = _scan_steps(forward_step, inputs[0], inputs[1:], steps)
+        last_alpha, alphas = _scan_steps(forward_step, inputs[0], inputs, steps, skip_first=True)
     best_score = ops.max(last_alpha, axis=0)
     last_tag = _argmax(last_alpha, axis=0)
     if steps == 0:
