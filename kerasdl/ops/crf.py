@@ -78,15 +78,16 @@ def _prepare(inputs, sequence_lengths, transition_params):
     return inputs, sequence_lengths, transition_params
 
 
-def _scan_steps(step, init, xs, length, reverse=False, axis=0, skip_first=False):
+def _scan_steps(step, init, xs, length, reverse=False, axis=0, skip_first=False, stack_axis=None):
     """`carry, y = step(carry, x)` over the time axis `axis` of `xs` (a tensor or list).
 
-    Returns the final carry and the per-step outputs `y` stacked on a new axis `axis` (in
-    time order also when `reverse`). With `skip_first`, the `length + 1` steps of `xs` are
-    stepped over from the second on (unrolled, without slicing a copy). Unrolled at trace
-    time when `length` is static and at most `UNROLL_LIMIT`, else `keras.ops.scan` (over
-    time-major copies when `axis` is not 0).
+    Returns the final carry and the per-step outputs `y` stacked on a new axis `stack_axis`
+    (default `axis`), in time order also when `reverse`. With `skip_first`, `xs` hold
+    `length + 1` steps and the first is skipped (unrolled: without slicing a copy).
+    Unrolled at trace time when `length` is static and at most `UNROLL_LIMIT`, else
+    `keras.ops.scan` (over time-major copies when `axis` is not 0).
     """
+    stack_axis = axis if stack_axis is None else stack_axis
     is_list = isinstance(xs, list)
     first = 1 if skip_first else 0
     if length is None or length > UNROLL_LIMIT:
@@ -105,11 +106,11 @@ def _scan_steps(step, init, xs, length, reverse=False, axis=0, skip_first=False)
                 return step(carry, [ops.cast(p, d) for p, d in zip(parts, dtypes, strict=True)])
 
             carry, ys = ops.scan(packed_step, init, packed, reverse=reverse)
-        if axis == 0:
+        if stack_axis == 0:
             return carry, ys
         if isinstance(ys, tuple):
-            return carry, tuple(ops.moveaxis(y, 0, axis) for y in ys)
-        return carry, ops.moveaxis(ys, 0, axis)
+            return carry, tuple(ops.moveaxis(y, 0, stack_axis) for y in ys)
+        return carry, ops.moveaxis(ys, 0, stack_axis)
     slices = [
         ops.unstack(x, num=length + first, axis=axis)[first:] for x in (xs if is_list else [xs])
     ]
@@ -117,8 +118,8 @@ def _scan_steps(step, init, xs, length, reverse=False, axis=0, skip_first=False)
     for t in reversed(range(length)) if reverse else range(length):
         carry, ys[t] = step(carry, [s[t] for s in slices] if is_list else slices[0][t])
     if isinstance(ys[0], tuple):
-        return carry, tuple(ops.stack(list(y), axis=axis) for y in zip(*ys, strict=True))
-    return carry, ops.stack(ys, axis=axis)
+        return carry, tuple(ops.stack(list(y), axis=stack_axis) for y in zip(*ys, strict=True))
+    return carry, ops.stack(ys, axis=stack_axis)
 
 
 def _take_rows(table, indices):
@@ -618,8 +619,10 @@ def crf_decode(potentials, transition_params, sequence_length):
             previous = _argmax(previous_alpha + _take_rows(transitions_to, tag), axis=1)
             return previous, previous
 
-        previous_alphas = ops.transpose(alphas, (2, 0, 1))  # [B, T-1, K+1]
-        _, path = _scan_steps(backward_step, last_tag, previous_alphas, steps, reverse=True, axis=1)
+        previous_alphas = ops.transpose(alphas, (0, 2, 1))  # [T-1, B, K+1]
+        _, path = _scan_steps(
+            backward_step, last_tag, previous_alphas, steps, reverse=True, stack_axis=1
+        )
         tags = ops.concatenate([path, ops.expand_dims(last_tag, 1)], axis=1)
     # Past a row's end the path runs through the end tag K; a length-0 row's whole path
     # does, with score exactly 0.
