@@ -586,18 +586,17 @@ def crf_decode(potentials, transition_params, sequence_length):
     inputs, transitions = _viterbi_trellis(potentials, lengths, transition_params)
     num_states = int(transitions.shape[0])
     # The recursion runs on [K, B] scores (batch last): the candidates alpha[i] + A[i, j]
-    # are a gather of alpha's rows plus the transitions broadcast over the batch, and the
-    # max runs over the leading axis: on CPU graphs much cheaper per step than [B, K, K]
-    # scores reduced over the middle axis.
-    replicate = np.repeat(np.arange(num_states, dtype="int32"), num_states)
-    replicate = replicate.reshape(num_states, num_states)  # [i, j] -> i
+    # are alpha broadcast over j plus the transitions broadcast over the batch, [K, K, B],
+    # and the max runs over the leading axis: on CPU graphs much cheaper per step than
+    # [B, K, K] scores reduced over the middle axis.
     batch_size = ops.shape(inputs)[2]
     batch_transitions = ops.broadcast_to(
         ops.expand_dims(transitions, 2), (num_states, num_states, batch_size)
     )
+    batch_shape = ops.shape(batch_transitions)
 
     def forward_step(alpha, inputs_t):
-        scores = _take_rows(alpha, replicate) + batch_transitions
+        scores = ops.broadcast_to(ops.expand_dims(alpha, 1), batch_shape) + batch_transitions
         return inputs_t + ops.max(scores, axis=0), alpha
 
     static_length = _static_length(potentials)
