@@ -293,7 +293,7 @@ def _scaled_forward(inputs, valid, transition_params, steps):
     if steps == 0:
         p, s = ops.expand_dims(first, 1), ops.expand_dims(first_sum, 1)
     elif steps is None or steps > UNROLL_LIMIT:
-        _, (p, s) = _scan_steps(step, (first, first_sum), emissions[:, 1:], steps, axis=1)
+        _, (p, s) = _scan_steps(step, (first, first_sum), emissions, steps, axis=1, skip_first=True)
         p = ops.concatenate([ops.expand_dims(first, 1), p], axis=1)
         s = ops.concatenate([ops.expand_dims(first_sum, 1), s], axis=1)
     else:
@@ -540,7 +540,7 @@ def crf_log_likelihood(
     return sequence_scores - log_norm, transition_params
 
 
-def _viterbi_trellis(potentials, lengths, transition_params):
+def _viterbi_trellis(potentials, mask, transition_params):
     """Time-major, batch-last unary scores `[T, K+1, B]` and transitions `[K+1, K+1]` with
     an absorbing end tag `K` that takes over past each row's end.
 
@@ -550,16 +550,18 @@ def _viterbi_trellis(potentials, lengths, transition_params):
     at the last step is that of its best path of its own length, and back-tracking from
     there walks through the end tag back to the row's own last tag: no per-row selection or
     freezing in the recursions. Padding may hold anything, even non-finite values.
+
+    Args:
+        potentials: `[B, T, K]`.
+        mask: `[B, T]` bool, true at each row's real positions.
+        transition_params: `[K, K]`.
     """
     num_tags = int(transition_params.shape[-1])
-    max_length = _max_length(potentials)
-    valid = ops.arange(max_length, dtype="int32")[:, None] < lengths[None, :]
-    inputs = ops.pad(
-        ops.transpose(potentials, (1, 2, 0)), ((0, 0), (0, 1), (0, 0)), constant_values=-np.inf
-    )
-    past_end = np.zeros((num_tags + 1, 1), np.float32)
+    inputs = ops.pad(potentials, ((0, 0), (0, 0), (0, 1)), constant_values=-np.inf)
+    past_end = np.zeros((num_tags + 1,), np.float32)
     past_end[:num_tags] = -np.inf
-    inputs = ops.where(ops.expand_dims(valid, 1), inputs, ops.cast(past_end, inputs.dtype))
+    inputs = ops.where(ops.expand_dims(mask, 2), inputs, ops.cast(past_end, inputs.dtype))
+    inputs = ops.transpose(inputs, (1, 2, 0))
     transitions = ops.pad(transition_params, ((0, 1), (0, 0)), constant_values=-np.inf)
     transitions = ops.pad(transitions, ((0, 0), (0, 1)))
     return inputs, transitions
@@ -582,8 +584,8 @@ def crf_decode(potentials, transition_params, sequence_length):
         potentials, sequence_length, transition_params
     )
     max_length = _max_length(potentials)
-    lengths = ops.minimum(sequence_length, max_length)  # lengths may exceed T
-    inputs, transitions = _viterbi_trellis(potentials, lengths, transition_params)
+    mask = _sequence_mask(sequence_length, max_length)  # a length beyond T masks all T
+    inputs, transitions = _viterbi_trellis(potentials, mask, transition_params)
     num_states = int(transitions.shape[0])
     # The recursion runs on [K, B] scores (batch last): the candidates alpha[i] + A[i, j]
     # are alpha broadcast over j plus the transitions broadcast over the batch, [K, K, B],
@@ -625,7 +627,6 @@ def crf_decode(potentials, transition_params, sequence_length):
         tags = ops.concatenate([path, ops.expand_dims(last_tag, 1)], axis=1)
     # Past a row's end the path runs through the end tag K; a length-0 row's whole path
     # does, with score exactly 0.
-    mask = _sequence_mask(lengths, max_length)
     return ops.where(mask, tags, ops.zeros_like(tags)), best_score
 
 
