@@ -217,3 +217,50 @@ def test_bad_arguments_raise():
         ops.rotate(images, 0.1, implementation="cuda")
     with pytest.raises(ValueError, match="rank"):
         ops.rotate(np.zeros((1, 1, 4, 4, 1)), 0.1)
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("shape", [(5, 6), (5, 6, 3), (2, 5, 6, 3)], ids=["HW", "HWC", "BHWC"])
+def test_images_of_unknown_rank_keep_their_rank(shape, implementation):
+    # tfa.image accepted tensors whose rank is known only at run time, as
+    # `tf.io.decode_image` gives inside `Dataset.map`, and returned the input's rank.
+    images = np.random.default_rng(4).integers(0, 255, shape).astype(np.uint8)
+    n = shape[0] if len(shape) == 4 else 1
+    calls = {
+        "rotate": lambda x: ops.rotate(
+            x, 0.4, "bilinear", "reflect", implementation=implementation
+        ),
+        "transform": lambda x: ops.transform(
+            x, [1.1, 0.1, -1.0, 0.0, 0.9, 0.5, 0.0, 0.0], implementation=implementation
+        ),
+        "translate": lambda x: ops.translate(x, [1, -2], implementation=implementation),
+        "zoom": lambda x: ops.zoom(x, 1.3, fill_mode="wrap", implementation=implementation),
+        "shear": lambda x: ops.shear(x, 0.2, implementation=implementation),
+        "cutout": lambda x: ops.cutout(x, 2, (1, 1)),
+        "flip": lambda x: ops.flip_up_down(x, np.ones([n], bool)),
+    }
+    for name, call in calls.items():
+        unknown_rank = tf.function(call, input_signature=[tf.TensorSpec(None, tf.uint8)])
+        out = unknown_rank(images)
+        assert out.shape == shape, name
+        np.testing.assert_array_equal(out.numpy(), np.asarray(call(images)), err_msg=name)
+
+
+def test_rotate_decoded_images_inside_dataset_map():
+    image = np.random.default_rng(5).integers(0, 255, (7, 9, 3)).astype(np.uint8)
+    encoded = tf.data.Dataset.from_tensors(tf.io.encode_png(image))
+    decoded = encoded.map(tf.io.decode_image)  # rank unknown: GIFs decode to [N, H, W, C]
+    assert decoded.element_spec.shape.rank is None
+    rotated = next(iter(decoded.map(lambda x: ops.rotate(x, 0.3))))
+    np.testing.assert_array_equal(rotated.numpy(), np.asarray(ops.rotate(image, 0.3)))
+    grey = encoded.map(lambda b: tf.io.decode_image(b, channels=1)[..., 0])
+    flat = next(iter(grey.map(lambda x: ops.rotate(x, -0.3))))
+    assert flat.shape == (7, 9)
+
+
+def test_unknown_rank_out_of_range_fails_at_run_time():
+    unknown_rank = tf.function(
+        lambda x: ops.rotate(x, 0.1), input_signature=[tf.TensorSpec(None, tf.float32)]
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rank 2, 3 or 4"):
+        unknown_rank(np.zeros((1, 1, 4, 4, 1), np.float32))

@@ -30,7 +30,9 @@ All per-image parameters travel as one ``[B, 8]`` tensor, so a batch is one warp
 express, so it calls the TensorFlow kernel directly.
 
 Images are ``[B, H, W, C]`` (also accepted: ``[H, W, C]`` and ``[H, W]``, as in tfa), any
-real or integer dtype; outputs keep the input's shape rank and dtype.
+real or integer dtype; outputs keep the input's rank and dtype. As in tfa, the rank may be
+unknown until run time (`tf.io.decode_image` inside `tf.data.Dataset.map`): the output then
+has the input's run-time rank.
 """
 
 from __future__ import annotations
@@ -66,10 +68,37 @@ INTERPOLATIONS = ("nearest", "bilinear")
 FILL_MODES = ("constant", "reflect", "wrap", "nearest")
 
 
+def _rank(images):
+    """The static rank, or None where it is unknown (a TensorFlow graph tensor)."""
+    shape = getattr(images, "shape", None)
+    if shape is not None and getattr(shape, "rank", 0) is None:
+        return None
+    return len(shape)
+
+
 def _to_batch(images):
-    """Returns ``(images [B, H, W, C], original rank)``."""
+    """Returns ``(images [B, H, W, C], original rank)``.
+
+    The rank may be unknown until run time, as for `tf.io.decode_image` inside
+    `tf.data.Dataset.map` (it decodes GIFs to ``[N, H, W, C]``, other formats to
+    ``[H, W, C]``). Such images are reshaped in the graph, as tfa did: one leading axis for
+    rank 2 or 3, one trailing axis for rank 2, and the original rank travels as a tensor.
+    """
     images = ops.convert_to_tensor(images)
-    rank = len(images.shape)
+    rank = _rank(images)
+    if rank is None:
+        import tensorflow as tf  # only TensorFlow graphs have tensors of unknown rank
+
+        dynamic_rank = tf.rank(images)
+        check = tf.debugging.assert_rank_in(
+            images, [2, 3, 4], message="images must have rank 2, 3 or 4"
+        )
+        with tf.control_dependencies([check]):
+            shape = tf.shape(images)
+        leading = tf.ones([tf.cast(dynamic_rank <= 3, tf.int32)], tf.int32)
+        trailing = tf.ones([tf.cast(dynamic_rank == 2, tf.int32)], tf.int32)
+        batch = tf.reshape(images, tf.concat([leading, shape, trailing], axis=0))
+        return tf.ensure_shape(batch, [None] * 4), dynamic_rank
     if rank == 2:
         images = images[None, :, :, None]
     elif rank == 3:
@@ -79,7 +108,15 @@ def _to_batch(images):
     return images, rank
 
 
-def _from_batch(images, rank: int):
+def _from_batch(images, rank):
+    """Undoes `_to_batch`: ``rank`` is a Python int, or a tensor for an unknown rank."""
+    if not isinstance(rank, int):
+        import tensorflow as tf
+
+        shape = tf.shape(images)
+        begin = tf.cast(rank <= 3, tf.int32)
+        end = 4 - tf.cast(rank == 2, tf.int32)
+        return tf.reshape(images, shape[begin:end])
     if rank == 2:
         return images[0, :, :, 0]
     if rank == 3:
@@ -217,7 +254,12 @@ def _trunc(x):
     return ops.sign(x) * ops.floor(ops.abs(x))
 
 
-def _map_coordinates(coord, size: float, fill_mode: str):
+def _float(size):
+    """A size as a Python float where it is static, else a float32 scalar tensor."""
+    return float(size) if isinstance(size, int) else ops.cast(size, "float32")
+
+
+def _map_coordinates(coord, size, fill_mode: str):
     """Maps sample coordinates outside ``[0, size - 1]`` inside, as TensorFlow's kernel does.
 
     Mirrors ``MapCoordinate`` in ``tensorflow/core/kernels/image/image_ops.h`` (including its
@@ -239,9 +281,9 @@ def _map_coordinates(coord, size: float, fill_mode: str):
         low = coord + size * (_trunc(-coord / period) + 1.0)
         high = coord - size * _trunc(coord / period)
         coord = ops.where(coord < 0, low, ops.where(coord > last, high, coord))
-    if size <= 1:
-        return ops.zeros_like(coord)
-    return ops.clip(coord, 0.0, last)
+    if isinstance(size, float):
+        return ops.zeros_like(coord) if size <= 1 else ops.clip(coord, 0.0, last)
+    return ops.where(size <= 1, 0.0, ops.clip(coord, 0.0, ops.maximum(last, 0.0)))
 
 
 def warp(
@@ -255,7 +297,8 @@ def warp(
     """`transform` in pure `keras.ops`: same sampling as the TensorFlow kernel, XLA-friendly.
 
     Args:
-        images: ``[B, H, W, C]`` with static ``H, W, C``.
+        images: ``[B, H, W, C]``; ``H, W, C`` static (as XLA needs) or known only at run
+            time (TensorFlow graphs, e.g. decoded images in `tf.data`).
         transforms: ``[B, 8]`` inverse maps (module docstring).
         interpolation, fill_mode, fill_value: as for `transform`.
         erase: optional ``[B, H, W]`` bool; output pixels where it is True are set to
@@ -268,16 +311,16 @@ def warp(
     """
     _check(interpolation, fill_mode)
     images = ops.convert_to_tensor(images)
-    _, height, width, channels = images.shape
-    n = ops.shape(images)[0]
+    # Static sizes where known (XLA needs them), else run-time scalars (tf.data images).
+    n, height, width, channels = ops.shape(images)
     t = ops.cast(ops.convert_to_tensor(transforms), "float32")[:, :, None, None]
     ys = ops.arange(height, dtype="float32")[None, :, None]
     xs = ops.arange(width, dtype="float32")[None, None, :]
     k = t[:, 6] * xs + t[:, 7] * ys + 1.0
     degenerate = ops.equal(k, 0.0)
     k = ops.where(degenerate, 1.0, k)
-    x = _map_coordinates((t[:, 0] * xs + t[:, 1] * ys + t[:, 2]) / k, float(width), fill_mode)
-    y = _map_coordinates((t[:, 3] * xs + t[:, 4] * ys + t[:, 5]) / k, float(height), fill_mode)
+    x = _map_coordinates((t[:, 0] * xs + t[:, 1] * ys + t[:, 2]) / k, _float(width), fill_mode)
+    y = _map_coordinates((t[:, 3] * xs + t[:, 4] * ys + t[:, 5]) / k, _float(height), fill_mode)
 
     # Rows of all images one after another, then one row holding the fill value: reads
     # outside an image (and degenerate projections) gather that last row.
@@ -290,8 +333,10 @@ def warp(
 
     keep = ~degenerate if erase is None else ~(degenerate | ops.cast(erase, "bool"))
 
+    last_y, last_x = _float(height) - 1.0, _float(width) - 1.0
+
     def read(yi, xi):
-        inside = (yi >= 0) & (yi <= height - 1) & (xi >= 0) & (xi <= width - 1) & keep
+        inside = (yi >= 0) & (yi <= last_y) & (xi >= 0) & (xi <= last_x) & keep
         index = base + ops.cast(yi, "int32") * width + ops.cast(xi, "int32")
         return ops.take(rows, ops.where(inside, index, outside), axis=0)
 
