@@ -354,3 +354,49 @@ def test_decode_breaks_ties_towards_low_tags_along_one_path():
     assert np.asarray(tags).tolist() == [[1, 0]] and float(score[0]) == 1.0
     decode = tf.function(K.crf_decode)
     np.testing.assert_array_equal(decode(inputs, transitions, np.array([2]))[0], [[1, 0]])
+
+
+# ---------------------------------------------------------------- short time axes
+@pytest.mark.parametrize("max_length", [0, 1, 2])
+@pytest.mark.parametrize("static", [True, False], ids=["static_T", "unknown_T"])
+def test_time_axis_of_zero_one_and_two_steps(max_length, static):
+    """Batches whose longest row has 0, 1 or 2 tokens (length bucketing makes them: one-token
+    sentences are common in NER data), with known or unknown T, rows of length 0 included:
+    values, gradients and decoded tags agree with brute force."""
+    rng = np.random.default_rng(11)
+    num_tags = 3
+    inputs, transitions, tags, _ = random_problem(rng, 3, max_length, num_tags)
+    lengths = np.array([max_length, 0, max(max_length - 1, 0)], np.int32)
+    shape = [None, None] if not static else list(inputs.shape[:2])
+    signature = [
+        tf.TensorSpec(shape + [num_tags], tf.float32),
+        tf.TensorSpec(shape, tf.int32),
+        tf.TensorSpec([None], tf.int32),
+        tf.TensorSpec([num_tags, num_tags], tf.float32),
+    ]
+
+    @tf.function(input_signature=signature)
+    def run(inputs, tags, lengths, transitions):
+        with tf.GradientTape() as tape:
+            tape.watch([inputs, transitions])
+            log_likelihood, _ = K.crf_log_likelihood(inputs, tags, lengths, transitions)
+            total = tf.reduce_sum(log_likelihood)
+        grads = tape.gradient(total, [inputs, transitions])
+        return log_likelihood, grads, K.crf_decode(inputs, transitions, lengths)
+
+    log_likelihood, (grad_inputs, grad_transitions), (decoded, score) = run(
+        inputs, tags, lengths, transitions
+    )
+    assert decoded.shape == (3, max_length) and decoded.dtype == tf.int32
+    assert grad_inputs.shape == inputs.shape
+    assert np.all(np.isfinite(grad_transitions))
+    for row, n in enumerate(lengths):
+        log_norm, best, best_score, _ = brute_force(inputs[row], transitions, n)
+        gold = crf_module.crf_sequence_score(
+            inputs[row : row + 1], tags[row : row + 1], [n], transitions
+        )
+        np.testing.assert_allclose(log_likelihood[row], float(gold[0]) - log_norm, atol=1e-5)
+        np.testing.assert_array_equal(np.asarray(decoded)[row, :n], best)
+        assert np.all(np.asarray(decoded)[row, n:] == 0)
+        np.testing.assert_allclose(score[row], best_score, atol=1e-5)
+        assert np.all(np.asarray(grad_inputs)[row, n:] == 0.0)

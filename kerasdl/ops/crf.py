@@ -69,6 +69,26 @@ def _max_length(x):
     return static if static is not None else ops.shape(x)[1]
 
 
+# Fewest time steps the recursions run: a symbolic loop over zero steps cannot stack its
+# outputs while the batch size is unknown (TensorFlow's TensorListStack), and an empty time
+# axis has no first step to start from. Shorter batches (T = 0, or T = 1 when T is not
+# known at trace time) run on padding, which every recursion treats as past each row's end.
+MIN_STEPS = 2
+
+
+def _pad_time_axis(x, max_length):
+    """`x` (`[B, T, ...]`) padded with zeros (False) to `max(T, MIN_STEPS)` steps where `T`
+    may be too short for the recursions: unknown at trace time, or 0."""
+    static = _static_length(x)
+    if static is not None and static > 0:
+        return x
+    padding = ops.zeros((ops.shape(x)[0], MIN_STEPS, *x.shape[2:]), dtype=x.dtype)
+    padded = ops.concatenate([x, padding], axis=1)
+    if static is not None:
+        return padded[:, :MIN_STEPS]
+    return padded[:, : ops.maximum(max_length, MIN_STEPS)]
+
+
 def _prepare(inputs, sequence_lengths, transition_params):
     inputs = ops.convert_to_tensor(inputs)
     if not keras.backend.is_float_dtype(inputs.dtype):
@@ -508,6 +528,8 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
         inputs, sequence_lengths, transition_params
     )
     inputs, valid = _masked(inputs, sequence_lengths)
+    max_length = _max_length(inputs)
+    inputs, valid = (_pad_time_axis(x, max_length) for x in (inputs, valid))
     return _log_partition(inputs, valid, ops.convert_to_tensor(transition_params))
 
 
@@ -585,7 +607,9 @@ def crf_decode(potentials, transition_params, sequence_length):
     )
     max_length = _max_length(potentials)
     mask = _sequence_mask(sequence_length, max_length)  # a length beyond T masks all T
-    inputs, transitions = _viterbi_trellis(potentials, mask, transition_params)
+    padded = _static_length(potentials) in (None, 0)
+    potentials, padded_mask = (_pad_time_axis(x, max_length) for x in (potentials, mask))
+    inputs, transitions = _viterbi_trellis(potentials, padded_mask, transition_params)
     num_states = int(transitions.shape[0])
     # The recursion runs on [K, B] scores (batch last): the candidates alpha[i] + A[i, j]
     # are alpha broadcast over j plus the transitions broadcast over the batch, [K, K, B],
@@ -627,6 +651,8 @@ def crf_decode(potentials, transition_params, sequence_length):
         tags = ops.concatenate([path, ops.expand_dims(last_tag, 1)], axis=1)
     # Past a row's end the path runs through the end tag K; a length-0 row's whole path
     # does, with score exactly 0.
+    if padded:
+        tags = tags[:, :max_length]
     return ops.where(mask, tags, ops.zeros_like(tags)), best_score
 
 
