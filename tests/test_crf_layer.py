@@ -320,3 +320,64 @@ def test_jax_backend(golden):
     )
     first, last, accuracy = map(float, output.split()[-3:])
     assert last < 0.5 * first and accuracy > 0.9
+
+
+# ---------------------------------------------------------------- short batches
+def short_batches():
+    """Batches of unknown shape whose longest row has 1, 2, 3 and 0 tokens, length-0 rows
+    included, as length bucketing yields them on NER data."""
+    rows = [
+        [[1], [2]],
+        [[3, 4], [5, 0]],
+        [[1, 2, 3], [2, 0, 0]],
+        [[4], [0]],
+        np.zeros((2, 0), np.int32),
+    ]
+    for tokens in rows:
+        tokens = np.asarray(tokens, np.int32).reshape(2, -1)
+        yield tokens, np.where(tokens > 0, tokens % NUM_TAGS, 0).astype(np.int32)
+
+
+def short_dataset():
+    spec = tf.TensorSpec([None, None], tf.int32)
+    return tf.data.Dataset.from_generator(short_batches, output_signature=(spec, spec))
+
+
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_fit_evaluate_predict_on_batches_of_zero_one_and_two_steps(jit_compile, tmp_path):
+    # No LSTM in this model: Keras' recurrent layers cannot run over zero time steps.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(VOCAB, 16, mask_zero=True)(inputs)
+    x = keras.layers.Dense(16, activation="tanh")(x)
+    model = compile_crf(
+        keras.Model(inputs, kerasdl.layers.CRF(NUM_TAGS)(x)), jit_compile=jit_compile
+    )
+    history = model.fit(short_dataset(), epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    loss, accuracy = model.evaluate(short_dataset(), verbose=0)
+    assert np.isfinite(loss) and 0.0 <= accuracy <= 1.0
+    for (tokens, _), predicted in zip(
+        short_batches(), (model.predict_on_batch(t) for t, _ in short_batches()), strict=True
+    ):
+        assert predicted.shape == tokens.shape
+        assert np.all(predicted[tokens == 0] == 0)
+    # The exported serving function (unknown batch and time) decodes the same short rows.
+    model.export(str(tmp_path / "export"), format="tf_saved_model", verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "export"))
+    for tokens, _ in short_batches():
+        served = loaded.serve(tf.constant(tokens))
+        np.testing.assert_array_equal(served, model.predict_on_batch(tokens))
+
+
+def test_loss_without_crf_state_raises_instead_of_returning_zero():
+    """Inside a traced function (as a compiled train step), a y_pred that carries no CRF state
+    must not give a silent zero loss that trains nothing."""
+    loss = kerasdl.layers.CRFLoss()
+
+    @tf.function
+    def compute(y_true, y_pred):
+        return loss(y_true, y_pred)
+
+    with pytest.raises(ValueError, match="output of a kerasdl.layers.CRF"):
+        compute(tf.zeros((2, 3), tf.int32), tf.zeros((2, 3), tf.int32))

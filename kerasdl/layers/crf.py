@@ -48,6 +48,15 @@ def _get_tensor_attr(tensor, name):
     return get_tensor_attr(tensor, name)
 
 
+def _in_symbolic_scope() -> bool:
+    """Whether Keras is evaluating stand-in tensors for shapes (`compute_output_spec`)."""
+    try:
+        from keras.src.backend.common.symbolic_scope import in_symbolic_scope
+    except ImportError:  # Keras before 3.4 had no symbolic scope
+        return False
+    return in_symbolic_scope()
+
+
 # Fallback carrier for the CRF state, per thread: the last CRF call in the graph being
 # traced. Keras 3.15 under tf.distribute hands the loss a y_pred without its `_keras_mask`;
 # each replica traces its call and its loss in one thread, so the last state is the right one.
@@ -70,14 +79,6 @@ def _recall_state():
     graph, state = _LAST_STATE.get(threading.get_ident(), (None, None))
     current = _current_graph()
     return state if current is not None and graph is current else None
-
-
-def _is_concrete(tensor) -> bool:
-    try:
-        np.asarray(tensor)
-    except Exception:  # symbolic tensors and tracers cannot become arrays
-        return False
-    return True
 
 
 def _as_bool_list(value, shape):
@@ -346,9 +347,10 @@ class CRFLoss(keras.losses.Loss):
         state = None if mask is None else _get_tensor_attr(mask, _STATE_ATTR)
         if state is None:
             state = _recall_state()
-        if state is None and not _is_concrete(y_pred):
-            # Keras builds compiled losses on stand-in symbolic tensors (TensorFlow scratch
-            # graphs under tf.distribute, JAX shape evaluation) to learn output shapes only.
+        if state is None and _in_symbolic_scope():
+            # Keras evaluates compiled losses on stand-in tensors (`compute_output_spec`,
+            # always in a SymbolicScope) to learn their output shapes only: the value is
+            # never trained on. Anywhere else a missing state is an error, never a silent 0.
             return ops.zeros((), dtype=self.dtype) * ops.cast(ops.sum(y_pred), self.dtype)
         if state is None:
             raise ValueError(
