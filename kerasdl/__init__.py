@@ -17,6 +17,7 @@ from kerasdl import (
     ops,
     optimizers,
     regularizers,
+    schedules,
 )
 
 __version__ = "0.1.0"

@@ -133,6 +133,10 @@ class BackupAndRestore(keras.callbacks.Callback):
     def get_config(self):
         return {"backup_dir": self.backup_dir, "delete_on_train_end": self.delete_on_train_end}
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
 
 def _agreed_epochs(local: set[int]) -> set[int]:
     """The backup epochs that every worker of a multi-worker strategy holds.
