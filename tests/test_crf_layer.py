@@ -381,3 +381,33 @@ def test_loss_without_crf_state_raises_instead_of_returning_zero():
 
     with pytest.raises(ValueError, match="output of a kerasdl.layers.CRF"):
         compute(tf.zeros((2, 3), tf.int32), tf.zeros((2, 3), tf.int32))
+
+
+def test_left_padded_and_gapped_masks_score_the_real_tokens_as_one_chain():
+    """A mask that is not right-padded ([0, 1, 1], or a gap [1, 0, 1]) chains the real tokens
+    in their order, as a right-padded row would: the tags come back in their own positions
+    and the loss is that of the right-padded row (tfa raised NotImplementedError)."""
+    rng = np.random.default_rng(3)
+    layer = kerasdl.layers.CRF(NUM_TAGS, use_kernel=False)
+    potentials = rng.normal(size=(3, 4, NUM_TAGS)).astype(np.float32)
+    mask = np.array([[0, 1, 1, 1], [1, 0, 1, 0], [0, 0, 0, 0]], bool)
+    gold = rng.integers(0, NUM_TAGS, size=(3, 4)).astype(np.int32)
+    # The same rows right-padded.
+    order = np.argsort(~mask, axis=1, kind="stable")
+    packed = np.take_along_axis(potentials, order[..., None], axis=1)
+    packed_gold = np.take_along_axis(gold, order, axis=1)
+    lengths = mask.sum(axis=1)
+    layer(potentials, mask=mask)  # builds the weights
+    layer.start_transitions.assign(rng.normal(size=NUM_TAGS))
+    layer.end_transitions.assign(rng.normal(size=NUM_TAGS))
+    expected = np.asarray(layer(packed, sequence_lengths=lengths))
+    tags = layer(potentials, mask=mask)
+    unpacked = np.zeros_like(expected)
+    np.put_along_axis(unpacked, order, expected, axis=1)
+    np.testing.assert_array_equal(tags, np.where(mask, unpacked, 0))
+    loss = kerasdl.layers.CRFLoss(reduction="none")
+    np.testing.assert_allclose(
+        loss(gold, tags),
+        loss(packed_gold, layer(packed, sequence_lengths=lengths)),
+        rtol=1e-6,
+    )

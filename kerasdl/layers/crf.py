@@ -99,7 +99,11 @@ class CRF(keras.layers.Layer):
     `[units, units]` and optional start/end boundary scores, and returns the Viterbi tags
     `[B, T]` int32 with positions past each row's length set to 0. Rows are right-padded;
     their lengths come from `sequence_lengths` if given, else from the Keras mask (e.g.
-    `Embedding(mask_zero=True)`), else every row has length `T`. Train it with `CRFLoss`.
+    `Embedding(mask_zero=True)`), else every row has length `T`. A Keras mask that is not
+    right-padded (left padding `[0, 1, 1]`, or gaps) chains each row's real tokens in their
+    order, as the same row right-padded would, and returns their tags in their own
+    positions (0 where the mask is false); tfa 0.23 raised `NotImplementedError` there.
+    Train it with `CRFLoss`.
 
     Args:
         units: number of tags `K`.
@@ -122,7 +126,7 @@ class CRF(keras.layers.Layer):
 
     Call arguments:
         inputs: `[B, T, F]` features (or `[B, T, units]` potentials).
-        mask: `[B, T]` bool Keras mask, true on real tokens (right-padded).
+        mask: `[B, T]` bool Keras mask, true on real tokens (any padding).
         sequence_lengths: optional `[B]` int lengths, overriding the mask.
     """
 
@@ -256,35 +260,56 @@ class CRF(keras.layers.Layer):
         is_last = ops.cast(is_last, "float32")
         return potentials + is_first * start + is_last * end, transitions
 
+    def _packed_unary(self, inputs, mask, sequence_lengths):
+        """`(unary potentials [B, T, K], packing order [B, T] or None)`: with a Keras mask
+        (and no `sequence_lengths`), each row's real tokens moved to its front in their order,
+        so that any padding scores as right padding (`order` is the identity on
+        right-padded rows)."""
+        unary = self._project(inputs)
+        if mask is None or sequence_lengths is not None:
+            return unary, None
+        positions = ops.expand_dims(ops.arange(ops.shape(unary)[1], dtype="int32"), 0)
+        keys = ops.where(mask, positions, positions + ops.shape(unary)[1])  # all distinct
+        order = ops.cast(ops.argsort(keys, axis=1), "int32")
+        return ops.take_along_axis(unary, ops.expand_dims(order, 2), axis=1), order
+
     def crf_inputs(self, inputs, mask=None, sequence_lengths=None, constrained=None):
         """What the CRF scores: `(potentials [B, T, K], transitions [K, K], lengths [B])`.
 
-        Potentials include the boundary scores; `constrained` (default: whether the
-        likelihood is constrained, `constrain_training`) applies the allowed transitions.
-        Use it with `kerasdl.ops` functions, e.g. for marginals or n-best decoding.
+        Potentials include the boundary scores, with each row's real tokens first (a Keras
+        mask that is not right-padded is packed; see the class docstring); `constrained`
+        (default: whether the likelihood is constrained, `constrain_training`) applies the
+        allowed transitions. Use it with `kerasdl.ops` functions, e.g. for marginals or
+        n-best decoding.
         """
         if constrained is None:
             constrained = self.constrain_training and self._has_constraints()
-        potentials = self._project(inputs)
+        potentials, _ = self._packed_unary(inputs, mask, sequence_lengths)
         lengths = self._lengths(inputs, mask, sequence_lengths)
         potentials, transitions = self._crf_inputs(potentials, lengths, constrained)
         return potentials, transitions, lengths
 
     def call(self, inputs, mask=None, sequence_lengths=None, training=None):
-        unary = self._project(inputs)
+        unary, order = self._packed_unary(inputs, mask, sequence_lengths)
         lengths = self._lengths(inputs, mask, sequence_lengths)
         constrained = self._has_constraints()
         potentials, transitions = self._crf_inputs(unary, lengths, constrained)
         tags, _ = crf_ops.crf_decode(potentials, transitions, lengths)
         if constrained and not self.constrain_training:
             potentials, transitions = self._crf_inputs(unary, lengths, False)
+        if order is None:
+            output_mask = crf_ops._sequence_mask(lengths, ops.shape(tags)[1])
+        else:
+            # Back to the tokens' own positions; the packed padding's tags are 0.
+            tags = ops.take_along_axis(tags, ops.argsort(order, axis=1), axis=1)
+            output_mask = ops.not_equal(ops.cast(mask, "int32"), 0)
         # The state rides on the output's Keras mask, a fresh tensor that Keras carries
         # from the layer to the loss (it re-attaches masks wherever it converts outputs,
         # e.g. under tf.distribute or the JAX trainer's stateless calls).
-        output_mask = crf_ops._sequence_mask(lengths, ops.shape(tags)[1])
-        _set_tensor_attr(output_mask, _STATE_ATTR, (potentials, transitions, lengths))
+        state = (potentials, transitions, lengths, order)
+        _set_tensor_attr(output_mask, _STATE_ATTR, state)
         _set_tensor_attr(tags, "_keras_mask", output_mask)
-        _remember_state((potentials, transitions, lengths))
+        _remember_state(state)
         return tags
 
     def compute_mask(self, inputs, mask=None):
@@ -357,10 +382,12 @@ class CRFLoss(keras.losses.Loss):
                 "CRFLoss needs the output of a kerasdl.layers.CRF layer as y_pred (the CRF "
                 "must be a model output, not followed by other layers)."
             )
-        potentials, transitions, lengths = state
+        potentials, transitions, lengths, order = state
         tags = ops.cast(y_true, "int32")
         if len(tags.shape) == 3 and tags.shape[-1] == 1:
             tags = ops.squeeze(tags, -1)
+        if order is not None:
+            tags = ops.take_along_axis(tags, order, axis=1)
         log_likelihood, _ = crf_ops.crf_log_likelihood(potentials, tags, lengths, transitions)
         losses = -log_likelihood
         if sample_weight is not None:
