@@ -1,0 +1,35 @@
+"""tfa.text under Keras 3: the linear-chain CRF functions with tfa's names and arguments."""
+
+from kerasdl.addons.text.crf import (
+    CrfDecodeForwardRnnCell,
+    crf_binary_score,
+    crf_constrained_decode,
+    crf_decode,
+    crf_decode_backward,
+    crf_decode_forward,
+    crf_filtered_inputs,
+    crf_forward,
+    crf_log_likelihood,
+    crf_log_norm,
+    crf_multitag_sequence_score,
+    crf_sequence_score,
+    crf_unary_score,
+    viterbi_decode,
+)
+
+__all__ = [
+    "CrfDecodeForwardRnnCell",
+    "crf_binary_score",
+    "crf_constrained_decode",
+    "crf_decode",
+    "crf_decode_backward",
+    "crf_decode_forward",
+    "crf_filtered_inputs",
+    "crf_forward",
+    "crf_log_likelihood",
+    "crf_log_norm",
+    "crf_multitag_sequence_score",
+    "crf_sequence_score",
+    "crf_unary_score",
+    "viterbi_decode",
+]
