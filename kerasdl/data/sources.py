@@ -6,6 +6,7 @@ Every loader returns an `ImageData` of uint8 images `[N, H, W, C]` and int64 lab
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import zipfile
 
@@ -138,18 +139,36 @@ def load_npz(path: str) -> ImageData:
     )
 
 
+def split_examples(images, labels, fraction: float, seed: int, source: str):
+    """Holds out ``ceil(fraction * N)`` examples: `(x_kept, x_held, y_kept, y_held)`.
+
+    Stratified (every class in both parts, in proportion) where that is possible: each
+    class has two examples or more and both parts have room for one of each class.
+    Otherwise (tiny data, many classes) the split is uniform at random, so a class may be
+    missing from one part. Raises `InputError` naming `source` when nothing would be kept.
+    """
+    from sklearn.model_selection import train_test_split
+
+    held = math.ceil(fraction * len(labels))
+    kept = len(labels) - held
+    if kept < 1:
+        raise InputError(
+            source, f"{len(labels)} example(s) are too few to hold out {fraction:.0%} of them"
+        )
+    counts = np.bincount(labels)
+    classes = int((counts > 0).sum())
+    stratify = labels if counts[counts > 0].min() >= 2 and min(held, kept) >= classes else None
+    return train_test_split(images, labels, test_size=held, random_state=seed, stratify=stratify)
+
+
 def with_validation_split(data: ImageData, fraction: float, seed: int) -> ImageData:
-    """Carves a stratified validation split from the training data when there is none."""
+    """Carves a validation split from the training data when there is none (`split_examples`)."""
     if data.x_valid is not None:
         return data
     if not 0.0 < fraction < 1.0:
         raise InputError("--validation_fraction", f"must be in (0, 1), got {fraction}")
-    from sklearn.model_selection import train_test_split
-
-    counts = np.bincount(data.y_train)
-    stratify = data.y_train if counts[counts > 0].min() >= 2 else None
-    x_train, x_valid, y_train, y_valid = train_test_split(
-        data.x_train, data.y_train, test_size=fraction, random_state=seed, stratify=stratify
+    x_train, x_valid, y_train, y_valid = split_examples(
+        data.x_train, data.y_train, fraction, seed, "--validation_fraction"
     )
     return dataclasses.replace(
         data, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid
@@ -225,8 +244,29 @@ def image_dataset(
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
-def _read_class_folders(root: str, image_size: tuple[int, int] | None, class_names=None):
-    """Images under `root/<class>/*`; returns (images uint8, labels, class_names)."""
+def _with_channels(image: np.ndarray, channels: int) -> np.ndarray:
+    """One decoded image `[H, W, 1..4]` as `channels` (1 or 3) channels.
+
+    Alpha is dropped; grayscale is repeated over red, green and blue; RGB becomes grayscale
+    by ITU-R 601 luma, the weights of `tf.image.rgb_to_grayscale`.
+    """
+    if image.shape[-1] in (2, 4):
+        image = image[..., :-1]
+    if image.shape[-1] == channels:
+        return image
+    if channels == 3:
+        return np.repeat(image, 3, axis=-1)
+    luma = image.astype(np.float32) @ np.array([0.2989, 0.5870, 0.1140], np.float32)
+    return np.round(luma)[..., None].astype(np.uint8)
+
+
+def _read_class_folders(
+    root: str, image_size: tuple[int, int] | None, class_names=None, channels: int | None = None
+):
+    """Images under `root/<class>/*`; returns (images uint8, labels, class_names).
+
+    `channels` None: 1 when every image is grayscale, else 3 (see `load_image_folder`).
+    """
     import tensorflow as tf
 
     if class_names is None:
@@ -235,7 +275,7 @@ def _read_class_folders(root: str, image_size: tuple[int, int] | None, class_nam
         )
         if not class_names:
             raise InputError(root, "no class sub-folders (expected one folder of images per class)")
-    images, labels, shape = [], [], None
+    images, labels, size = [], [], None
     for label, name in enumerate(class_names):
         folder = os.path.join(root, name)
         if not os.path.isdir(folder):
@@ -251,19 +291,22 @@ def _read_class_folders(root: str, image_size: tuple[int, int] | None, class_nam
             if image_size is not None:
                 image = tf.cast(tf.round(tf.image.resize(image, image_size)), tf.uint8)
             image = image.numpy()
-            if shape is None:
-                shape = image.shape
-            elif image.shape != shape:
+            if size is None:
+                size = image.shape[:2]
+            elif image.shape[:2] != size:
                 raise InputError(
                     path,
-                    f"image is {image.shape} but earlier images are {shape}; "
-                    "pass --image_size to resize",
+                    f"image is {image.shape[0]}x{image.shape[1]} pixels but earlier images are "
+                    f"{size[0]}x{size[1]}; pass --image_size to resize",
                 )
             images.append(image)
             labels.append(label)
     if not images:
         raise InputError(root, "no images found (.png, .jpg, .jpeg, .bmp, .gif)")
-    return np.stack(images), np.array(labels, np.int64), class_names
+    if channels is None:
+        channels = 1 if all(image.shape[-1] <= 2 for image in images) else 3
+    images = np.stack([_with_channels(image, channels) for image in images])
+    return images, np.array(labels, np.int64), class_names
 
 
 def load_image_folder(
@@ -275,22 +318,28 @@ def load_image_folder(
     """Images in one sub-folder per class.
 
     With `train/` and `test/` sub-folders (each holding the class folders), those are
-    the splits; otherwise a stratified `test_fraction` is held out for testing. Images
-    must share one size unless `image_size=(height, width)` resizes them.
+    the splits; otherwise `test_fraction` is held out for testing (`split_examples`).
+    Images must share one size unless `image_size=(height, width)` resizes them.
+
+    Channels: like Keras' `image_dataset_from_directory`, which converts every image to
+    its `color_mode`, the images are brought to one channel count, here chosen from the
+    data: grayscale (one channel) when every training image is grayscale, otherwise RGB
+    (three channels; grayscale images are repeated over red, green and blue, as Keras'
+    default `color_mode="rgb"` does). Alpha channels are dropped. Test images take the
+    training images' channel count (RGB ones become grayscale by ITU-R 601 luma when the
+    training images are grayscale).
     """
     if not os.path.isdir(data_dir):
         raise InputError(data_dir, "folder not found")
     train_root, test_root = os.path.join(data_dir, "train"), os.path.join(data_dir, "test")
     if os.path.isdir(train_root) and os.path.isdir(test_root):
         x_train, y_train, names = _read_class_folders(train_root, image_size)
-        x_test, y_test, _ = _read_class_folders(test_root, image_size or x_train.shape[1:3], names)
+        x_test, y_test, _ = _read_class_folders(
+            test_root, image_size or x_train.shape[1:3], names, x_train.shape[-1]
+        )
         return ImageData(x_train, y_train, x_test, y_test, names)
-    from sklearn.model_selection import train_test_split
-
     images, labels, names = _read_class_folders(data_dir, image_size)
-    x_train, x_test, y_train, y_test = train_test_split(
-        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
-    )
+    x_train, x_test, y_train, y_test = split_examples(images, labels, test_fraction, seed, data_dir)
     return ImageData(x_train, y_train, x_test, y_test, names)
 
 
