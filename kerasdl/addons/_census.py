@@ -1,0 +1,271 @@
+"""Where each of tensorflow-addons 0.23's 182 public symbols lives under Keras 3.
+
+`CENSUS` maps `"<tfa submodule>.<name>"` (`".register_all"` for the top level) to
+`(kind, home, note)`:
+
+- `"addons"`: `kerasdl.addons.<submodule>.<name>` provides it with tfa's signature;
+  `home` says what it is built on.
+- `"kerasdl"`: not under `kerasdl.addons`; use the kerasdl-native `home`.
+- `"keras"`: not under `kerasdl.addons`; use the Keras 3 `home` (arguments differ).
+- `"none"`: not provided; `note` says why and what to use instead.
+
+tests/data/addons_tfa_symbols.txt (written from tfa 0.23 by
+tests/data/make_addons_census.py) must list exactly these symbols, everything marked
+"addons" must resolve in `kerasdl.addons`, and BUILD_NOTES.md's migration table is
+`markdown_table()` (tests/test_addons_census.py). Regenerate the table with
+`python -m kerasdl.addons._census BUILD_NOTES.md`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+KINDS = ("addons", "kerasdl", "keras", "none")
+
+_SEQ2SEQ = "seq2seq (attention wrappers, decoders, samplers) is not ported yet"
+_RNN = "tfa's RNN cells are not ported yet"
+_CORR = "streaming histogram approximation; Keras 3 computes it exactly on each batch"
+
+CENSUS: dict[str, tuple[str, str, str]] = {
+    ".register_all": ("addons", "no-op", "importing kerasdl.addons registers every class"),
+    # activations
+    "activations.gelu": ("addons", "keras.activations.gelu", "approximate=True by default, as tfa"),
+    "activations.hardshrink": ("addons", "keras.ops", "lower/upper (Keras: one threshold)"),
+    "activations.lisht": ("addons", "kerasdl.activations.lisht", ""),
+    "activations.mish": ("addons", "keras.activations.mish", ""),
+    "activations.rrelu": ("addons", "kerasdl.activations.rrelu", "training=None means inference"),
+    "activations.snake": ("addons", "kerasdl.activations.snake", ""),
+    "activations.softshrink": ("addons", "keras.ops", "lower/upper (Keras: one threshold)"),
+    "activations.sparsemax": ("addons", "keras.ops", "tfa's algorithm; Keras 3.15.1's is wrong on ties"),
+    "activations.tanhshrink": ("addons", "keras.ops", ""),
+    # callbacks
+    "callbacks.AverageModelCheckpoint": (
+        "none",
+        "",
+        "checkpointed tfa's MovingAverage/SWA optimizers; Keras 3: `use_ema=True` with "
+        "`ModelCheckpoint`, or `kerasdl.callbacks.SWA`",
+    ),
+    "callbacks.TQDMProgressBar": ("none", "", "Keras' progress bar (`verbose=1`)"),
+    "callbacks.TimeStopping": ("addons", "keras.callbacks.Callback", ""),
+    # image
+    "image.adjust_hsv_in_yiq": ("none", "", "custom kernel; Augmenter `hue:`, `keras.layers.RandomHue`"),
+    "image.angles_to_projective_transforms": ("addons", "kerasdl.ops", ""),
+    "image.blend": ("none", "", "not ported yet"),
+    "image.compose_transforms": ("addons", "kerasdl.ops.compose_transforms", "takes a list, as tfa"),
+    "image.connected_components": ("none", "", "custom kernel, not ported"),
+    "image.cutout": ("addons", "kerasdl.ops.cutout", "odd sizes also accepted"),
+    "image.dense_image_warp": ("none", "", "not ported yet"),
+    "image.equalize": ("keras", "keras.layers.Equalization", ""),
+    "image.euclidean_dist_transform": ("none", "", "custom kernel, not ported"),
+    "image.gaussian_filter2d": ("keras", "keras.layers.RandomGaussianBlur", "random sigma"),
+    "image.interpolate_bilinear": ("none", "", "not ported yet"),
+    "image.interpolate_spline": ("none", "", "not ported yet"),
+    "image.mean_filter2d": ("none", "", "not ported yet (`keras.layers.AveragePooling2D`, stride 1)"),
+    "image.median_filter2d": ("none", "", "not ported yet"),
+    "image.random_cutout": ("addons", "kerasdl.ops.cutout", "Keras random draws"),
+    "image.random_hsv_in_yiq": ("none", "", "custom kernel; Augmenter `hue:H,saturation:S`"),
+    "image.resampler": ("none", "", "custom kernel, not ported"),
+    "image.rotate": ("addons", "kerasdl.ops.rotate", ""),
+    "image.sharpness": ("keras", "keras.layers.RandomSharpness", "random factor"),
+    "image.shear_x": ("addons", "kerasdl.ops.transform", "`replace` colour, as tfa"),
+    "image.shear_y": ("addons", "kerasdl.ops.transform", "`replace` colour, as tfa"),
+    "image.sparse_image_warp": ("none", "", "not ported yet"),
+    "image.transform": ("addons", "kerasdl.ops.transform", "output_shape only the input's"),
+    "image.translate": ("addons", "kerasdl.ops.translate", ""),
+    "image.translate_xy": ("addons", "kerasdl.ops.translate", "`replace` colour, as tfa"),
+    "image.translations_to_projective_transforms": ("addons", "kerasdl.ops", ""),
+    # layers
+    "layers.AdaptiveAveragePooling1D": ("addons", "keras.layers", ""),
+    "layers.AdaptiveAveragePooling2D": ("addons", "keras.layers", ""),
+    "layers.AdaptiveAveragePooling3D": ("addons", "keras.layers", ""),
+    "layers.AdaptiveMaxPooling1D": ("addons", "keras.layers", ""),
+    "layers.AdaptiveMaxPooling2D": ("addons", "keras.layers", ""),
+    "layers.AdaptiveMaxPooling3D": ("addons", "keras.layers", ""),
+    "layers.CRF": ("addons", "kerasdl.ops.crf_decode", "tfa's 4-tuple; native: kerasdl.layers.CRF"),
+    "layers.CorrelationCost": ("none", "", "custom kernel (optical flow), not ported"),
+    "layers.ESN": ("none", "", _RNN),
+    "layers.EmbeddingBag": ("none", "", "custom kernel; `Embedding` + a masked mean/sum"),
+    "layers.FilterResponseNormalization": ("none", "", "not ported yet"),
+    "layers.GELU": ("addons", "keras.activations.gelu", "approximate=True by default"),
+    "layers.GroupNormalization": ("addons", "keras.layers.GroupNormalization", ""),
+    "layers.InstanceNormalization": ("addons", "keras.layers.GroupNormalization", "groups=-1"),
+    "layers.MaxUnpooling2D": ("none", "", "not ported yet"),
+    "layers.MaxUnpooling2DV2": ("none", "", "not ported yet"),
+    "layers.Maxout": ("none", "", "not ported yet"),
+    "layers.MultiHeadAttention": (
+        "keras",
+        "keras.layers.MultiHeadAttention",
+        "Keras' takes key_dim, returns the projection",
+    ),
+    "layers.NoisyDense": ("none", "", "not ported yet"),
+    "layers.PoincareNormalize": ("none", "", "not ported yet"),
+    "layers.PolynomialCrossing": ("none", "", "deprecated in tfa; keras-rs `FeatureCross`"),
+    "layers.Snake": ("addons", "kerasdl.activations.snake", "scalar trainable frequency"),
+    "layers.Sparsemax": ("addons", "kerasdl.addons.activations.sparsemax", ""),
+    "layers.SpatialPyramidPooling2D": ("none", "", "not ported yet"),
+    "layers.SpectralNormalization": ("addons", "keras.layers.SpectralNormalization", ""),
+    "layers.StochasticDepth": ("addons", "kerasdl.layers.StochasticDepth", ""),
+    "layers.TLU": ("none", "", "not ported yet"),
+    "layers.WeightNormalization": (
+        "addons",
+        "kerasdl.layers.WeightNormalization",
+        "RNN layers not yet",
+    ),
+    # losses
+    "losses.ContrastiveLoss": ("none", "", "not ported yet"),
+    "losses.GIoULoss": ("none", "", "keras-hub/keras-cv box losses"),
+    "losses.LiftedStructLoss": ("none", "", "not ported yet"),
+    "losses.NpairsLoss": ("none", "", "not ported yet"),
+    "losses.NpairsMultilabelLoss": ("none", "", "not ported yet"),
+    "losses.PinballLoss": ("none", "", "not ported yet"),
+    "losses.SigmoidFocalCrossEntropy": ("addons", "keras.ops", "sum over classes, reduction none"),
+    "losses.SparsemaxLoss": ("none", "", "not ported yet"),
+    "losses.TripletHardLoss": ("none", "", "not ported yet"),
+    "losses.TripletSemiHardLoss": ("none", "", "not ported yet"),
+    "losses.WeightedKappaLoss": ("none", "", "not ported yet"),
+    "losses.contrastive_loss": ("none", "", "not ported yet"),
+    "losses.giou_loss": ("none", "", "keras-hub/keras-cv box losses"),
+    "losses.lifted_struct_loss": ("none", "", "not ported yet"),
+    "losses.npairs_loss": ("none", "", "not ported yet"),
+    "losses.npairs_multilabel_loss": ("none", "", "not ported yet"),
+    "losses.pinball_loss": ("none", "", "not ported yet"),
+    "losses.sigmoid_focal_crossentropy": ("addons", "keras.ops", "sum over classes"),
+    "losses.sparsemax_loss": ("none", "", "not ported yet"),
+    "losses.triplet_hard_loss": ("none", "", "not ported yet"),
+    "losses.triplet_semihard_loss": ("none", "", "not ported yet"),
+    # metrics
+    "metrics.CohenKappa": ("none", "", "not ported yet"),
+    "metrics.F1Score": ("addons", "keras.metrics.F1Score", "num_classes kept for the config"),
+    "metrics.FBetaScore": ("addons", "keras.metrics.FBetaScore", "num_classes kept"),
+    "metrics.GeometricMean": ("none", "", "not ported yet"),
+    "metrics.HammingLoss": ("none", "", "not ported yet"),
+    "metrics.HarmonicMean": ("none", "", "not ported yet"),
+    "metrics.KendallsTauB": ("none", "", "not ported yet"),
+    "metrics.KendallsTauC": ("none", "", "not ported yet"),
+    "metrics.MatthewsCorrelationCoefficient": ("none", "", "not ported yet"),
+    "metrics.MeanMetricWrapper": ("addons", "keras.metrics.MeanMetricWrapper", ""),
+    "metrics.MultiLabelConfusionMatrix": ("none", "", "not ported yet"),
+    "metrics.PearsonsCorrelation": ("keras", "keras.metrics.PearsonCorrelation", _CORR),
+    "metrics.RSquare": ("addons", "keras.metrics.R2Score", "multioutput = class_aggregation"),
+    "metrics.SpearmansRank": ("none", "", "not ported yet"),
+    "metrics.hamming_distance": ("none", "", "not ported yet"),
+    "metrics.hamming_loss_fn": ("none", "", "not ported yet"),
+    # optimizers
+    "optimizers.AdaBelief": ("none", "", "not ported yet"),
+    "optimizers.AdamW": ("addons", "kerasdl.optimizers.AdamWTFA", "decay not scaled by lr, as tfa"),
+    "optimizers.AveragedOptimizerWrapper": ("none", "", "base class of MovingAverage/SWA"),
+    "optimizers.COCOB": ("none", "", "not ported yet"),
+    "optimizers.ConditionalGradient": ("none", "", "not ported yet"),
+    "optimizers.CyclicalLearningRate": ("none", "", "not ported yet"),
+    "optimizers.DecoupledWeightDecayExtension": ("addons", "keras.optimizers.Optimizer", "mixin"),
+    "optimizers.ExponentialCyclicalLearningRate": ("none", "", "not ported yet"),
+    "optimizers.KerasLegacyOptimizer": ("none", "", "Keras 3 has no legacy optimizers"),
+    "optimizers.LAMB": ("keras", "keras.optimizers.Lamb", "no exclude_from_* arguments"),
+    "optimizers.LazyAdam": ("none", "", "not ported yet"),
+    "optimizers.Lookahead": ("addons", "kerasdl.optimizers.Lookahead", ""),
+    "optimizers.MovingAverage": ("keras", "`use_ema=True, ema_momentum=` on any optimizer", ""),
+    "optimizers.MultiOptimizer": (
+        "keras",
+        "keras.optimizers.MultiOptimizer",
+        "takes an optimizer_map",
+    ),
+    "optimizers.NovoGrad": ("addons", "kerasdl.optimizers.NovoGrad", ""),
+    "optimizers.ProximalAdagrad": ("none", "", "not ported yet"),
+    "optimizers.RectifiedAdam": ("addons", "kerasdl.optimizers.RectifiedAdam", ""),
+    "optimizers.SGDW": ("addons", "kerasdl.optimizers.SGDWTFA", "decay not scaled by lr, as tfa"),
+    "optimizers.SWA": ("kerasdl", "kerasdl.callbacks.SWA", "a callback; optimizer wrapper not yet"),
+    "optimizers.Triangular2CyclicalLearningRate": ("none", "", "not ported yet"),
+    "optimizers.TriangularCyclicalLearningRate": ("none", "", "not ported yet"),
+    "optimizers.Yogi": ("addons", "kerasdl.optimizers.Yogi", ""),
+    "optimizers.extend_with_decoupled_weight_decay": ("addons", "keras.optimizers", ""),
+    # rnn
+    "rnn.ESNCell": ("none", "", _RNN),
+    "rnn.LayerNormLSTMCell": ("none", "", _RNN),
+    "rnn.LayerNormSimpleRNNCell": ("none", "", _RNN),
+    "rnn.NASCell": ("none", "", _RNN),
+    "rnn.PeepholeLSTMCell": ("none", "", _RNN),
+    # text
+    "text.CRFModelWrapper": ("kerasdl", "kerasdl.layers.CRF + kerasdl.layers.CRFLoss", "not yet"),
+    "text.CrfDecodeForwardRnnCell": ("addons", "keras.ops", ""),
+    "text.crf_binary_score": ("addons", "kerasdl.ops.crf_binary_score", ""),
+    "text.crf_constrained_decode": ("addons", "kerasdl.ops.crf_decode", ""),
+    "text.crf_decode": ("addons", "kerasdl.ops.crf_decode", "tags past a row's length are 0"),
+    "text.crf_decode_backward": ("addons", "keras.ops.scan", ""),
+    "text.crf_decode_forward": ("addons", "keras.ops.scan", ""),
+    "text.crf_filtered_inputs": ("addons", "keras.ops", ""),
+    "text.crf_forward": ("addons", "keras.ops.scan", ""),
+    "text.crf_log_likelihood": ("addons", "kerasdl.ops.crf_log_likelihood", "length 0 gives 0"),
+    "text.crf_log_norm": ("addons", "kerasdl.ops.crf_log_norm", ""),
+    "text.crf_multitag_sequence_score": ("addons", "kerasdl.ops.crf_log_norm", ""),
+    "text.crf_sequence_score": ("addons", "kerasdl.ops.crf_sequence_score", ""),
+    "text.crf_unary_score": ("addons", "kerasdl.ops.crf_unary_score", ""),
+    "text.parse_time": ("none", "", "custom kernel; Python `datetime` in a `tf.py_function`"),
+    "text.skip_gram_sample": ("none", "", "custom kernel; `keras.utils` has no equivalent"),
+    "text.skip_gram_sample_with_text_vocab": ("none", "", "custom kernel"),
+    "text.viterbi_decode": ("addons", "kerasdl.ops.viterbi_decode", "NumPy"),
+}
+
+for _symbol in (
+    "AttentionMechanism AttentionWrapper AttentionWrapperState BahdanauAttention "
+    "BahdanauMonotonicAttention BaseDecoder BasicDecoder BasicDecoderOutput BeamSearchDecoder "
+    "BeamSearchDecoderOutput BeamSearchDecoderState CustomSampler Decoder "
+    "FinalBeamSearchDecoderOutput GreedyEmbeddingSampler InferenceSampler LuongAttention "
+    "LuongMonotonicAttention SampleEmbeddingSampler Sampler ScheduledEmbeddingTrainingSampler "
+    "ScheduledOutputTrainingSampler SequenceLoss TrainingSampler dynamic_decode gather_tree "
+    "gather_tree_from_array hardmax monotonic_attention safe_cumprod sequence_loss tile_batch"
+).split():
+    CENSUS[f"seq2seq.{_symbol}"] = ("none", "", _SEQ2SEQ)
+CENSUS = dict(sorted(CENSUS.items()))
+
+
+def counts() -> dict[str, int]:
+    """Number of tfa symbols of each kind."""
+    return {kind: sum(1 for k, _, _ in CENSUS.values() if k == kind) for kind in KINDS}
+
+
+def _cell(symbol: str, kind: str, home: str, note: str) -> str:
+    module, name = symbol.split(".", 1)
+    if kind == "addons":
+        path = f"kerasdl.addons.{symbol}" if module else "kerasdl.addons.register_all"
+        where = f"`{path}` (on `{home}`)" if home.startswith(("keras", "kerasdl")) else f"`{path}`"
+    elif kind == "none":
+        where = "not provided"
+    else:
+        where = f"`{home}`" if not home.startswith("`") else home
+    return where + (f": {note}" if note else "")
+
+
+def markdown_table() -> str:
+    """BUILD_NOTES' census table, one row per tfa symbol, and the counts line."""
+    c = counts()
+    lines = [
+        f"Census of tfa 0.23's {len(CENSUS)} public symbols (generated from "
+        "`kerasdl/addons/_census.py`; `python -m kerasdl.addons._census BUILD_NOTES.md`): "
+        f"{c['addons']} under `kerasdl.addons`, {c['kerasdl']} kerasdl-native, "
+        f"{c['keras']} Keras 3, {c['none']} not provided.",
+        "",
+        "| tfa 0.23 symbol | home now |",
+        "|---|---|",
+    ]
+    for symbol, (kind, home, note) in CENSUS.items():
+        tfa_name = f"tfa{symbol}" if symbol.startswith(".") else f"tfa.{symbol}"
+        lines.append(f"| `{tfa_name}` | {_cell(symbol, kind, home, note)} |")
+    return "\n".join(lines) + "\n"
+
+
+BEGIN = "<!-- census: begin (generated, do not edit by hand) -->\n"
+END = "<!-- census: end -->\n"
+
+
+def rewrite(text: str) -> str:
+    """`text` (BUILD_NOTES.md) with the census region replaced by `markdown_table()`."""
+    start, stop = text.index(BEGIN) + len(BEGIN), text.index(END)
+    return text[:start] + markdown_table() + text[stop:]
+
+
+if __name__ == "__main__":
+    path = sys.argv[1]
+    with open(path) as f:
+        old = f.read()
+    with open(path, "w") as f:
+        f.write(rewrite(old))
