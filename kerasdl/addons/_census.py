@@ -36,7 +36,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "activations.rrelu": ("addons", "kerasdl.activations.rrelu", "training=None means inference"),
     "activations.snake": ("addons", "kerasdl.activations.snake", ""),
     "activations.softshrink": ("addons", "keras.ops", "lower/upper (Keras: one threshold)"),
-    "activations.sparsemax": ("addons", "keras.ops", "tfa's algorithm; Keras 3.15.1's is wrong on ties"),
+    "activations.sparsemax": (
+        "addons",
+        "keras.ops",
+        "tfa's algorithm; Keras 3.15.1's is wrong on ties",
+    ),
     "activations.tanhshrink": ("addons", "keras.ops", ""),
     # callbacks
     "callbacks.AverageModelCheckpoint": (
@@ -48,10 +52,18 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "callbacks.TQDMProgressBar": ("none", "", "Keras' progress bar (`verbose=1`)"),
     "callbacks.TimeStopping": ("addons", "keras.callbacks.Callback", ""),
     # image
-    "image.adjust_hsv_in_yiq": ("none", "", "custom kernel; Augmenter `hue:`, `keras.layers.RandomHue`"),
+    "image.adjust_hsv_in_yiq": (
+        "none",
+        "",
+        "custom kernel; Augmenter `hue:`, `keras.layers.RandomHue`",
+    ),
     "image.angles_to_projective_transforms": ("addons", "kerasdl.ops", ""),
     "image.blend": ("none", "", "not ported yet"),
-    "image.compose_transforms": ("addons", "kerasdl.ops.compose_transforms", "takes a list, as tfa"),
+    "image.compose_transforms": (
+        "addons",
+        "kerasdl.ops.compose_transforms",
+        "takes a list, as tfa",
+    ),
     "image.connected_components": ("none", "", "custom kernel, not ported"),
     "image.cutout": ("addons", "kerasdl.ops.cutout", "odd sizes also accepted"),
     "image.dense_image_warp": ("none", "", "not ported yet"),
@@ -60,7 +72,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "image.gaussian_filter2d": ("keras", "keras.layers.RandomGaussianBlur", "random sigma"),
     "image.interpolate_bilinear": ("none", "", "not ported yet"),
     "image.interpolate_spline": ("none", "", "not ported yet"),
-    "image.mean_filter2d": ("none", "", "not ported yet (`keras.layers.AveragePooling2D`, stride 1)"),
+    "image.mean_filter2d": (
+        "none",
+        "",
+        "not ported yet (`keras.layers.AveragePooling2D`, stride 1)",
+    ),
     "image.median_filter2d": ("none", "", "not ported yet"),
     "image.random_cutout": ("addons", "kerasdl.ops.cutout", "Keras random draws"),
     "image.random_hsv_in_yiq": ("none", "", "custom kernel; Augmenter `hue:H,saturation:S`"),

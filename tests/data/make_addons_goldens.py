@@ -58,15 +58,40 @@ for fill_mode in ("constant", "wrap", "nearest"):
 t1 = tfa.image.angles_to_projective_transforms(0.4, 7, 9)
 t2 = tfa.image.translations_to_projective_transforms([2.0, -1.0])
 put("image.angles_to_projective_transforms/one", y=t1.numpy())
-put("image.angles_to_projective_transforms/batch", y=tfa.image.angles_to_projective_transforms(angles, 7, 9).numpy())
-put("image.translations_to_projective_transforms/batch", x=translations, y=tfa.image.translations_to_projective_transforms(translations).numpy())
+put(
+    "image.angles_to_projective_transforms/batch",
+    y=tfa.image.angles_to_projective_transforms(angles, 7, 9).numpy(),
+)
+put(
+    "image.translations_to_projective_transforms/batch",
+    x=translations,
+    y=tfa.image.translations_to_projective_transforms(translations).numpy(),
+)
 put("image.compose_transforms/two", y=tfa.image.compose_transforms([t1, t2]).numpy())
 for level, replace in ((0.3, [10, 20, 30]), (-0.6, [128, 128, 128])):
     tag = f"{level}".replace("-", "m")
-    put(f"image.shear_x/{tag}", level=level, replace=replace, y=tfa.image.shear_x(images[0], level, replace).numpy())
-    put(f"image.shear_y/{tag}", level=level, replace=replace, y=tfa.image.shear_y(images[0], level, replace).numpy())
-put("image.translate_xy/one", to=[2, -1], replace=[1, 2, 3], y=tfa.image.translate_xy(images[0], [2, -1], [1, 2, 3]).numpy())
-put("image.cutout/batch", y=tfa.image.cutout(images, [2, 4], [[3, 3], [0, 8]], constant_values=9).numpy())
+    put(
+        f"image.shear_x/{tag}",
+        level=level,
+        replace=replace,
+        y=tfa.image.shear_x(images[0], level, replace).numpy(),
+    )
+    put(
+        f"image.shear_y/{tag}",
+        level=level,
+        replace=replace,
+        y=tfa.image.shear_y(images[0], level, replace).numpy(),
+    )
+put(
+    "image.translate_xy/one",
+    to=[2, -1],
+    replace=[1, 2, 3],
+    y=tfa.image.translate_xy(images[0], [2, -1], [1, 2, 3]).numpy(),
+)
+put(
+    "image.cutout/batch",
+    y=tfa.image.cutout(images, [2, 4], [[3, 3], [0, 8]], constant_values=9).numpy(),
+)
 
 # text
 B, T, K = 3, 5, 4
@@ -76,21 +101,43 @@ lengths = np.array([5, 3, 1], "int32")
 bitmap = rng.rand(B, T, K) > 0.4
 bitmap[..., 0] |= ~bitmap.any(-1)
 tags = rng.randint(0, K, (B, T)).astype("int32")
-put("text.inputs", potentials=potentials, transitions=transitions, lengths=lengths, bitmap=bitmap, tags=tags)
+put(
+    "text.inputs",
+    potentials=potentials,
+    transitions=transitions,
+    lengths=lengths,
+    bitmap=bitmap,
+    tags=tags,
+)
 put("text.crf_filtered_inputs/y", y=tfa.text.crf_filtered_inputs(potentials, bitmap).numpy())
-put("text.crf_multitag_sequence_score/y", y=tfa.text.crf_multitag_sequence_score(potentials, bitmap, lengths, transitions).numpy())
+put(
+    "text.crf_multitag_sequence_score/y",
+    y=tfa.text.crf_multitag_sequence_score(potentials, bitmap, lengths, transitions).numpy(),
+)
 decoded, score = tfa.text.crf_constrained_decode(potentials, bitmap, transitions, lengths)
 put("text.crf_constrained_decode/y", tags=decoded.numpy(), score=score.numpy())
 ll, _ = tfa.text.crf_log_likelihood(potentials, tags, lengths, transitions)
 put("text.crf_log_likelihood/y", y=ll.numpy())
-put("text.crf_sequence_score/y", y=tfa.text.crf_sequence_score(potentials, tags, lengths, transitions).numpy())
+put(
+    "text.crf_sequence_score/y",
+    y=tfa.text.crf_sequence_score(potentials, tags, lengths, transitions).numpy(),
+)
 put("text.crf_log_norm/y", y=tfa.text.crf_log_norm(potentials, lengths, transitions).numpy())
 state = tf.constant(potentials[:, 0])
-put("text.crf_forward/y", y=tfa.text.crf_forward(potentials[:, 1:], state, transitions, lengths - 1).numpy())
-pointers, last = tfa.text.crf_decode_forward(tf.constant(potentials[:, 1:]), state, transitions, lengths - 1)
+put(
+    "text.crf_forward/y",
+    y=tfa.text.crf_forward(potentials[:, 1:], state, transitions, lengths - 1).numpy(),
+)
+pointers, last = tfa.text.crf_decode_forward(
+    tf.constant(potentials[:, 1:]), state, transitions, lengths - 1
+)
 put("text.crf_decode_forward/y", pointers=pointers.numpy(), last=last.numpy())
 start = np.argmax(last.numpy(), axis=1)[:, None].astype("int32")
-put("text.crf_decode_backward/y", start=start, y=tfa.text.crf_decode_backward(pointers, start).numpy())
+put(
+    "text.crf_decode_backward/y",
+    start=start,
+    y=tfa.text.crf_decode_backward(pointers, start).numpy(),
+)
 
 # layers
 features = rng.randn(B, T, 6).astype("float32")
@@ -101,16 +148,27 @@ weights = [rng.randn(*w.shape).astype("float32") for w in crf.get_weights()]
 crf.set_weights(weights)
 names = [w.name.split("/")[-1].split(":")[0] for w in crf.weights]
 decoded, crf_potentials, crf_lengths, kernel = crf(features, mask=tf.constant(mask))
-put("layers.CRF/masked", features=features, mask=mask, decoded=decoded.numpy(), potentials=crf_potentials.numpy(), lengths=crf_lengths.numpy())
+put(
+    "layers.CRF/masked",
+    features=features,
+    mask=mask,
+    decoded=decoded.numpy(),
+    potentials=crf_potentials.numpy(),
+    lengths=crf_lengths.numpy(),
+)
 decoded, crf_potentials, _, _ = crf(features)
 put("layers.CRF/unmasked", decoded=decoded.numpy(), potentials=crf_potentials.numpy())
-for name, value in zip(names, weights):
+for name, value in zip(names, weights, strict=True):
     put("layers.CRF/weights", **{name: value})
 put("layers.GELU/default", x=x, y=tfa.layers.GELU()(x).numpy())
 snake = tfa.layers.Snake(frequency_initializer=tf.keras.initializers.Constant(0.7))
 put("layers.Snake/constant", x=x, y=snake(x).numpy())
 norm_inputs = rng.randn(2, 4, 4, 3).astype("float32")
-put("layers.InstanceNormalization/default", x=norm_inputs, y=tfa.layers.InstanceNormalization()(norm_inputs).numpy())
+put(
+    "layers.InstanceNormalization/default",
+    x=norm_inputs,
+    y=tfa.layers.InstanceNormalization()(norm_inputs).numpy(),
+)
 put("layers.Sparsemax/default", x=z, y=tfa.layers.Sparsemax()(z).numpy())
 
 # losses
@@ -118,9 +176,20 @@ y_true = (rng.rand(4, 3) > 0.5).astype("float32")
 y_prob = rng.uniform(0.05, 0.95, (4, 3)).astype("float32")
 y_logit = rng.randn(4, 3).astype("float32")
 put("losses.inputs", y_true=y_true, y_prob=y_prob, y_logit=y_logit)
-put("losses.sigmoid_focal_crossentropy/prob", y=tfa.losses.sigmoid_focal_crossentropy(y_true, y_prob).numpy())
-put("losses.sigmoid_focal_crossentropy/logits", y=tfa.losses.sigmoid_focal_crossentropy(y_true, y_logit, alpha=0.4, gamma=1.5, from_logits=True).numpy())
-put("losses.SigmoidFocalCrossEntropy/default", y=tfa.losses.SigmoidFocalCrossEntropy()(y_true, y_prob).numpy())
+put(
+    "losses.sigmoid_focal_crossentropy/prob",
+    y=tfa.losses.sigmoid_focal_crossentropy(y_true, y_prob).numpy(),
+)
+put(
+    "losses.sigmoid_focal_crossentropy/logits",
+    y=tfa.losses.sigmoid_focal_crossentropy(
+        y_true, y_logit, alpha=0.4, gamma=1.5, from_logits=True
+    ).numpy(),
+)
+put(
+    "losses.SigmoidFocalCrossEntropy/default",
+    y=tfa.losses.SigmoidFocalCrossEntropy()(y_true, y_prob).numpy(),
+)
 
 # metrics
 labels = np.eye(3)[rng.randint(0, 3, 10)].astype("float32")
@@ -138,7 +207,12 @@ predictions = (targets + 0.5 * rng.randn(10, 2)).astype("float32")
 for multioutput in ("uniform_average", "raw_values", "variance_weighted"):
     m = tfa.metrics.RSquare(multioutput=multioutput)
     m.update_state(targets, predictions)
-    put(f"metrics.RSquare/{multioutput}", targets=targets, predictions=predictions, y=m.result().numpy())
+    put(
+        f"metrics.RSquare/{multioutput}",
+        targets=targets,
+        predictions=predictions,
+        y=m.result().numpy(),
+    )
 
 
 # optimizers: three steps on two variables, the second excluded or left out of decay
@@ -149,20 +223,30 @@ def trajectory(make, decay_var_list=False):
     for step in range(3):
         grads = [tf.constant([[0.1, -0.2], [0.3, 0.05]]) * (step + 1), tf.constant([0.5, -0.1])]
         kwargs = {"decay_var_list": [kernel]} if decay_var_list else {}
-        optimizer.apply_gradients(zip(grads, [kernel, bias]), **kwargs)
+        optimizer.apply_gradients(zip(grads, [kernel, bias], strict=True), **kwargs)
     return kernel.numpy(), bias.numpy()
 
 
 cases = {
-    "AdamW/exclude": lambda: tfa.optimizers.AdamW(0.1, learning_rate=0.01, exclude_from_weight_decay=["bias"]),
+    "AdamW/exclude": lambda: tfa.optimizers.AdamW(
+        0.1, learning_rate=0.01, exclude_from_weight_decay=["bias"]
+    ),
     "AdamW/all": lambda: tfa.optimizers.AdamW(0.1, learning_rate=0.01),
-    "SGDW/exclude": lambda: tfa.optimizers.SGDW(0.1, learning_rate=0.05, momentum=0.9, exclude_from_weight_decay=["bias"]),
-    "extend_with_decoupled_weight_decay/adam": lambda: tfa.optimizers.extend_with_decoupled_weight_decay(tf.keras.optimizers.legacy.Adam)(weight_decay=0.05, learning_rate=0.02),
+    "SGDW/exclude": lambda: tfa.optimizers.SGDW(
+        0.1, learning_rate=0.05, momentum=0.9, exclude_from_weight_decay=["bias"]
+    ),
+    "extend_with_decoupled_weight_decay/adam": lambda: (
+        tfa.optimizers.extend_with_decoupled_weight_decay(tf.keras.optimizers.legacy.Adam)(
+            weight_decay=0.05, learning_rate=0.02
+        )
+    ),
 }
 for key, make in cases.items():
     kernel, bias = trajectory(make)
     put(f"optimizers.{key}", kernel=kernel, bias=bias)
-kernel, bias = trajectory(lambda: tfa.optimizers.AdamW(0.1, learning_rate=0.01), decay_var_list=True)
+kernel, bias = trajectory(
+    lambda: tfa.optimizers.AdamW(0.1, learning_rate=0.01), decay_var_list=True
+)
 put("optimizers.AdamW/decay_var_list", kernel=kernel, bias=bias)
 
 path = pathlib.Path(__file__).with_name("addons_goldens.npz")

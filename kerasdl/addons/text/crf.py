@@ -137,12 +137,13 @@ def crf_decode_forward(inputs, state, transition_params, sequence_lengths):
         inputs_t, mask_t = xs
         scores = ops.expand_dims(score, 2) + transitions
         new_score = ops.where(mask_t[:, None], inputs_t + ops.max(scores, axis=1), score)
-        pointers = ops.cast(ops.argmax(scores, axis=1), "int32")
+        # Carried as the scores' dtype: keras.ops.scan stacks outputs in the carry's dtype.
+        pointers = ops.cast(ops.argmax(scores, axis=1), score.dtype)
         return new_score, ops.where(mask_t[:, None], pointers, ops.zeros_like(pointers))
 
     time_major = (ops.transpose(inputs, (1, 0, 2)), ops.transpose(mask, (1, 0)))
     last_score, backpointers = ops.scan(step, state, time_major)
-    return ops.transpose(backpointers, (1, 0, 2)), last_score
+    return ops.cast(ops.transpose(backpointers, (1, 0, 2)), "int32"), last_score
 
 
 def crf_decode_backward(inputs, state):
