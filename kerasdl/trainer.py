@@ -107,6 +107,8 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     (single-device) strategy. one_device: the first GPU, else the CPU. mirrored: all
     local GPUs (the CPU when there are none). multi_worker: MultiWorkerMirroredStrategy
     from the TF_CONFIG environment variable. tpu: the TPU found by TPUClusterResolver.
+    Mirrored and multi-worker strategies evaluate and predict with
+    `skip_empty_replica_batches()` installed.
     """
     if name == "multi_worker":  # must come before anything initialises the TF runtime
         if "TF_CONFIG" not in os.environ:
@@ -114,13 +116,17 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
         from kerasdl._keras_fixes import fit_multi_worker_fix
 
         fit_multi_worker_fix()
+        skip_empty_replica_batches()
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
-        return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
+        if len(gpus) < 2:
+            return tf.distribute.get_strategy()
+        name = "mirrored"
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
     if name == "mirrored":
+        skip_empty_replica_batches()
         return tf.distribute.MirroredStrategy()
     if name == "tpu":
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
@@ -130,6 +136,72 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     raise InputError(
         "--strategy", f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}"
     )
+
+
+_SKIPS_EMPTY_REPLICA_BATCHES = False
+
+
+def skip_empty_replica_batches() -> None:
+    """Makes `evaluate` and `predict` count every example once when a replica gets no rows.
+
+    A strategy splits each batch among its replicas, and the last batch of an evaluation
+    set can be too short to reach them all: with 2 workers and batches of 2k, a last
+    batch of at most k rows lands on worker 0 alone (1 row, the smallest remainder, always
+    does). tf.distribute hands each replica left without rows an empty dummy batch whose
+    unknown dimensions are 0 (`[0, 0]` token ids), on which many layers fail (a Conv1D
+    over 0 steps, an LSTM). With this installed, such a replica skips the step: its metric
+    totals stay as they are and it predicts no rows, so the reduced metrics and the
+    gathered predictions are those of one process evaluating every example once. Steps of
+    a single replica, and eager steps (`run_eagerly`), are unchanged. Training steps are
+    not covered: every replica must take part in the gradient all-reduce.
+    Patches Keras' TensorFlow trainer, once; `get_strategy` calls it.
+    """
+    global _SKIPS_EMPTY_REPLICA_BATCHES
+    if _SKIPS_EMPTY_REPLICA_BATCHES:
+        return
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    test_step, predict_step = TensorFlowTrainer.test_step, TensorFlowTrainer.predict_step
+
+    def has_rows(model, data) -> tf.Tensor | None:
+        """A boolean tensor, or None where no replica can be short of rows."""
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1 or not model.built:
+            return None
+        if tf.executing_eagerly():  # run_eagerly: no graph branch to trace specs from
+            return None
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        first = next((t for t in keras.tree.flatten(x) if t is not None), None)
+        return None if first is None else tf.shape(first)[0] > 0
+
+    def guarded_test_step(self, data):
+        rows = has_rows(self, data)
+        if rows is None:
+            return test_step(self, data)
+        return tf.cond(rows, lambda: test_step(self, data), self.get_metrics_result)
+
+    def guarded_predict_step(self, data):
+        rows = has_rows(self, data)
+        if rows is None:
+            return predict_step(self, data)
+        traced = []  # tf.cond traces the true branch first; the empty one copies its specs
+
+        def predict():
+            traced.append(predict_step(self, data))
+            return traced[0]
+
+        def no_rows():
+            def empty(y):
+                inner = [d or 0 for d in y.shape[1:]] if y.shape.rank else []
+                return tf.zeros([0, *inner], y.dtype)
+
+            return keras.tree.map_structure(empty, traced[0])
+
+        return tf.cond(rows, predict, no_rows)
+
+    TensorFlowTrainer.test_step = guarded_test_step
+    TensorFlowTrainer.predict_step = guarded_predict_step
+    _SKIPS_EMPTY_REPLICA_BATCHES = True
 
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from conftest import REPO, head_blocks
 
@@ -151,3 +152,160 @@ def test_text_and_tagging_two_workers_match_single_worker(trainer, shared_data, 
     assert abs(single_metrics["test"][score] - multi_metrics["test"][score]) <= 0.02
     assert (tmp_path / "multi" / "export" / "saved_model.pb").exists()  # the chief's
     assert (tmp_path / "multi" / ".worker-1" / "metrics.json").exists()
+
+
+# ------------------------------------------------------- evaluation batches short of replicas
+# The last batch of an evaluation set can be too short to reach every replica (1 row for
+# 2 replicas; with batches of 8, up to 4 rows stay on the first). tf.distribute feeds
+# the replicas left without rows an empty dummy batch, on which a Conv1D or LSTM fails;
+# `trainer.skip_empty_replica_batches` makes those replicas skip the step.
+MIRRORED_EVALUATION = r"""
+import json
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+from kerasdl import trainer
+
+trainer.skip_empty_replica_batches()
+trainer.skip_empty_replica_batches()  # idempotent
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+def texts(size, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    rows = [rng.integers(1, 20, rng.integers(3, 9)).astype("int32") for _ in range(size)]
+    labels = tf.constant(rng.integers(0, 2, size).astype("int32"))
+    ragged = tf.ragged.constant(rows)
+    dataset = tf.data.Dataset.range(size).map(lambda i: (ragged[i], labels[i]))
+    return dataset.padded_batch(batch_size)  # token ids [B, T], T the longest in the batch
+
+
+def build():
+    keras.utils.set_random_seed(0)
+    ids = keras.Input((None,), dtype="int32")
+    h = keras.layers.Embedding(20, 4)(ids)
+    h = keras.layers.GlobalMaxPooling1D()(keras.layers.Conv1D(3, 3)(h))
+    model = keras.Model(ids, keras.layers.Dense(2, activation="softmax")(h))
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+with strategy.scope():
+    distributed = build()
+local = build()  # the same weights, evaluated by one process on one device
+# Training batches of 4 split evenly; validation's last batch (5 = 4 + 1) has 1 row.
+history = distributed.fit(texts(8, 4, 1), validation_data=texts(5, 4, 2), epochs=1, verbose=0)
+local.set_weights(distributed.get_weights())
+result = {"fit_validation": [history.history["val_loss"][0], history.history["val_accuracy"][0]]}
+result["fit_validation_local"] = list(local.evaluate(texts(5, 4, 2), verbose=0))
+for size, batch_size in [(5, 4), (11, 8)]:  # last batches of 1 and 3 rows
+    data = texts(size, batch_size, 3)
+    result[f"{size}/{batch_size}"] = {
+        name: (list(model.evaluate(data, verbose=0)), model.predict(data, verbose=0).tolist())
+        for name, model in [("distributed", distributed), ("local", local)]
+    }
+print("RESULT", json.dumps(result))
+"""
+
+
+def test_mirrored_evaluation_of_a_remainder_batch_matches_one_process():
+    """MirroredStrategy over 2 logical CPUs: `evaluate` (in `fit` and alone) and `predict`
+    of batches that leave a replica without rows give what one process gives."""
+    run = subprocess.run(
+        [sys.executable, "-c", MIRRORED_EVALUATION],
+        cwd=REPO,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES=""),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.split("RESULT ", 1)[1])
+    assert result["fit_validation"] == pytest.approx(result["fit_validation_local"], rel=1e-6)
+    for size in (5, 11):
+        (case,) = [value for key, value in result.items() if key.startswith(f"{size}/")]
+        (loss, accuracy), predictions = case["distributed"]
+        (local_loss, local_accuracy), local_predictions = case["local"]
+        assert len(predictions) == size  # every example, once
+        np.testing.assert_allclose(predictions, local_predictions, rtol=1e-6, atol=1e-7)
+        assert loss == pytest.approx(local_loss, rel=1e-6)
+        assert accuracy == pytest.approx(local_accuracy, rel=1e-6)
+        assert accuracy * size == pytest.approx(round(accuracy * size))  # a count of examples
+
+
+@pytest.mark.slow
+def test_two_workers_evaluate_remainder_batches_like_one_process(shared_data, tmp_path):
+    """2 workers, batches of 4 (2 rows a worker): the validation (41) and test (101) sets
+    end in a batch of 1 row. metrics.json (validation in fit, test evaluation) and
+    report.json (predict) must equal one process evaluating the chief's weights."""
+    mr = shared_data / "mr"
+    files = {
+        "train_file": head_blocks(mr / "train.tsv", tmp_path / "train.tsv", 400),
+        "valid_file": tmp_path / "valid.tsv",
+        "test_file": head_blocks(mr / "test.tsv", tmp_path / "test.tsv", 101),
+    }
+    lines = (mr / "train.tsv").read_text().splitlines()
+    files["valid_file"].write_text("\n".join(lines[1000:1041]) + "\n")
+    command = [
+        sys.executable,
+        "-m",
+        "applications.text_classification",
+        *[f"--{name}={path}" for name, path in files.items()],
+        "--batch_size=4",
+        "--nobucket",  # training batches of 4 (400 rows): only evaluation has a short one
+        "--embedding_dim=16",
+        "--filters=8",
+        "--epochs=1",
+        "--dropout=0",
+    ]
+    wait_all(start_workers(tmp_path / "multi", command=command))
+    metrics = json.loads((tmp_path / "multi" / "metrics.json").read_text())
+    report = json.loads((tmp_path / "multi" / "report.json").read_text())
+    assert sum(row["support"] for row in report["per_class"].values()) == 101
+    assert report["accuracy"] == pytest.approx(metrics["test"]["accuracy"], abs=1e-6)
+
+    # One process, one device: the chief's saved weights on the same files and batches.
+    evaluate = r"""
+import json, sys
+import keras
+import kerasdl
+from kerasdl.data import text
+
+model_dir, train_file, valid_file, test_file = sys.argv[1:]
+data = text.load_text_classification(
+    train_file=train_file, valid_file=valid_file, test_file=test_file
+)
+end_to_end = keras.saving.load_model(f"{model_dir}/model.keras")
+preprocessor, model = end_to_end.layers[1], end_to_end.layers[2]
+model.compile(
+    loss=kerasdl.losses.SparseCategoricalCrossentropy(label_smoothing=0.1),
+    metrics=["accuracy"],
+)
+result = {
+    split: model.evaluate(
+        text.make_dataset(getattr(data, split), preprocessor, data.labels, 4),
+        return_dict=True,
+        verbose=0,
+    )
+    for split in ("valid", "test")
+}
+print("RESULT", json.dumps(result))
+"""
+    single = subprocess.run(
+        [sys.executable, "-c", evaluate, str(tmp_path / "multi"), *map(str, files.values())],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert single.returncode == 0, single.stderr[-3000:]
+    expected = json.loads(single.stdout.split("RESULT ", 1)[1])
+    for split in ("valid", "test"):
+        for name in ("loss", "accuracy"):
+            assert metrics[split][name] == pytest.approx(expected[split][name], rel=1e-5), (
+                split,
+                name,
+            )
