@@ -19,7 +19,11 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 # evaluated in the census process (with `keras` and `kerasdl` imported). A registered class
 # missing here that cannot be built without arguments fails the census.
 EXAMPLE_ARGUMENTS = {
+    "AdamW": "dict(weight_decay=1e-4)",
     "AdamWTFA": "dict(weight_decay=1e-4)",
+    "F1Score": "dict(num_classes=3)",
+    "FBetaScore": "dict(num_classes=3)",
+    "SGDW": "dict(weight_decay=1e-4)",
     "SGDWTFA": "dict(weight_decay=1e-4)",
     "BackupAndRestore": "dict(backup_dir='backup')",
     "CRF": "dict(units=3)",
