@@ -149,6 +149,7 @@ def test_mnist_small_cnn_reaches_99_percent_in_3_epochs(shared_data, tmp_path):
     result = run_trainer(
         f"--model_dir={tmp_path}",
         f"--data_file={shared_data / 'mnist' / 'mnist.npz'}",
+        "--recipe=mnist",
         "--epochs=3",
         "--augment=none",
         timeout=1800,
@@ -156,6 +157,35 @@ def test_mnist_small_cnn_reaches_99_percent_in_3_epochs(shared_data, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] >= 0.99, metrics
+
+
+def test_shape_does_not_choose_content_specific_augmentation(tmp_path):
+    # 28x28x1 is MNIST's shape, but also Fashion-MNIST's, EMNIST's, KMNIST's...: data that
+    # nothing names gets the recipe that assumes nothing about the content.
+    rng = np.random.default_rng(0)
+    path = tmp_path / "grey28.npz"
+    np.savez(
+        path,
+        x_train=rng.integers(0, 255, (30, 28, 28, 1), dtype=np.uint8),
+        y_train=np.arange(30) % 3,
+        x_test=rng.integers(0, 255, (6, 28, 28, 1), dtype=np.uint8),
+        y_test=np.arange(6) % 3,
+    )
+    runs = {"auto": [], "mnist": ["--recipe=mnist"]}
+    metrics = {}
+    for name, flags in runs.items():
+        model_dir = tmp_path / name
+        result = run_trainer(
+            f"--model_dir={model_dir}", f"--data_file={path}", "--epochs=1", *flags
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        metrics[name] = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["auto"]["recipe"] == "default"
+    assert metrics["auto"]["augment"] == "none"
+    assert "the data is not named" in metrics["auto"]["recipe_reason"]
+    assert metrics["mnist"]["recipe"] == "mnist"  # the digits recipe stays one flag away
+    assert metrics["mnist"]["recipe_reason"] == "--recipe=mnist was given"
+    assert "rotate" in metrics["mnist"]["augment"] and "scale" in metrics["mnist"]["augment"]
 
 
 def test_default_run_writes_report_and_confusion_matrix(default_run):
@@ -230,7 +260,7 @@ def test_data_dir_of_class_folders(tmp_path):
     )
     result = run_trainer(f"--model_dir={model_dir}", f"--data_dir={tmp_path / 'digits'}")
     assert result.returncode == 2
-    assert "odd.png: image is (9, 9, 1) but earlier images are (8, 8, 1)" in result.stderr
+    assert "odd.png: image is 9x9 pixels but earlier images are 8x8" in result.stderr
 
 
 def test_tfds_dataset_loads_through_the_same_path():

@@ -26,11 +26,20 @@ from kerasdl.faults import kill_point
 
 TASK = "image_classification"
 
-# Recipes: the defaults for each kind of data. "cifar10" follows He et al. 2016 (sec. 4.2):
-# ResNet-20, SGD momentum 0.9, lr 0.1 divided by 10 at 50 % and 75 % of 64k iterations,
-# weight decay 1e-4, batch 128, 4-pixel pad + random crop and horizontal flip.
+# Recipes: the defaults for each kind of data, and what each assumes about the content.
+# "default" assumes nothing: no augmentation, because a flip, a rotation, a zoom or even a
+# shift can change what an image shows (a 6 turned is a 9, a mirrored arrow points the
+# other way, a 1x1 "image" is a feature vector). It is the recipe of every dataset that is
+# not named below, whatever its shape.
+# "mnist" (handwritten digits, upright and centred): small shifts, rotations and zooms
+# keep a digit's class; flips do not (a mirrored 2 or 7 is no digit).
+# "cifar10" follows He et al. 2016 (sec. 4.2) for natural photographs: ResNet-20, SGD
+# momentum 0.9, lr 0.1 divided by 10 at 50 % and 75 % of 64k iterations, weight decay
+# 1e-4, batch 128, 4-pixel pad + random crop and horizontal flip.
 RECIPES = {
-    "default": dict(model="simple_cnn", epochs=30, batch_size=64, learning_rate=2e-3),
+    "default": dict(
+        model="simple_cnn", epochs=30, batch_size=64, learning_rate=2e-3, augment="none"
+    ),
     "mnist": dict(model="simple_cnn", epochs=15, batch_size=128, augment="mnist"),
     "cifar10": dict(
         model="resnet",
@@ -44,8 +53,11 @@ RECIPES = {
         augment="crop:4,flip",
     ),
 }
-RECIPES["fashion_mnist"] = RECIPES["mnist"]
-RECIPE_BY_SHAPE = {(28, 28, 1): "mnist", (32, 32, 3): "cifar10"}
+# --recipe=auto: the recipe of a dataset named with --dataset; any other data gets
+# "default". The shape never decides: a 28x28x1 .npz may hold digits, garments, letters
+# or X-rays. (Fashion-MNIST keeps "default": over 5 epochs it reached 92.2 % test accuracy,
+# "crop:2,flip" at batch 128 90.5 %, the digits recipe 89.2 %.)
+RECIPE_BY_DATASET = {"mnist": "mnist", "cifar10": "cifar10", "cifar100": "cifar10"}
 
 trainer.define_common_flags(task=TASK, epochs=30, batch_size=64, learning_rate=2e-3)
 flags.DEFINE_string("dataset", None, "Built-in (digits) or TFDS name (mnist, cifar10, ...).")
@@ -53,7 +65,11 @@ flags.DEFINE_string("tfds_data_dir", None, "TFDS data folder (default: TFDS's ow
 flags.DEFINE_string("data_file", None, ".npz with x_train, y_train, x_test, y_test.")
 flags.DEFINE_string("data_dir", None, "One sub-folder of images per class (or train/, test/).")
 flags.DEFINE_list("image_size", None, "HEIGHT,WIDTH to resize --data_dir images to.")
-flags.DEFINE_string("recipe", "auto", f"Defaults to use: auto (by data), {', '.join(RECIPES)}.")
+flags.DEFINE_string(
+    "recipe",
+    "auto",
+    f"Defaults for unset flags: {', '.join(RECIPES)}, or auto (a --dataset's own, else default).",
+)
 flags.DEFINE_string("model", "simple_cnn", "simple_cnn, resnet, mobilenet or row_rnn.")
 flags.DEFINE_integer("depth", 20, "ResNet depth: 20, 32, 44, 56, 110 (CIFAR) or 18, 34, 50.")
 flags.DEFINE_integer("version", 1, "ResNet/MobileNet version: 1 or 2.")
@@ -116,17 +132,34 @@ def load_data() -> sources.ImageData:
     return sources.load_dataset(FLAGS.dataset or "digits", FLAGS.tfds_data_dir)
 
 
+def choose_recipe(requested: str, dataset: str | None) -> tuple[str, str]:
+    """The recipe whose defaults fill unset flags, and why it was chosen (for metrics.json).
+
+    `dataset` is the name of a built-in or TFDS dataset, None for files. Only what names
+    the data chooses a content-specific recipe: `--recipe` itself, or a dataset listed in
+    `RECIPE_BY_DATASET`. Everything else gets "default".
+    """
+    if requested != "auto":
+        if requested not in RECIPES:
+            raise trainer.InputError(
+                "--recipe", f"unknown recipe {requested!r}; choose auto, {', '.join(RECIPES)}"
+            )
+        return requested, f"--recipe={requested} was given"
+    if dataset in RECIPE_BY_DATASET:
+        return RECIPE_BY_DATASET[dataset], f"the data is the {dataset} dataset"
+    unknown = f"the {dataset} dataset has no recipe" if dataset else "the data is not named"
+    return "default", (
+        f"{unknown}, so nothing is assumed about its content: no augmentation; "
+        "--recipe or --augment choose content-specific augmentation"
+    )
+
+
 def main(argv):
     strategy = trainer.get_strategy(FLAGS.strategy)
+    named = FLAGS.dataset or (None if FLAGS.data_file or FLAGS.data_dir else "digits")
+    recipe, recipe_reason = choose_recipe(FLAGS.recipe, named)
     data = load_data()
-    recipe = FLAGS.recipe
-    if recipe == "auto":
-        recipe = FLAGS.dataset if FLAGS.dataset in RECIPES else None
-        recipe = recipe or RECIPE_BY_SHAPE.get(data.image_shape, "default")
-    if recipe not in RECIPES:
-        raise trainer.InputError(
-            "--recipe", f"unknown recipe {recipe!r}; choose auto, {', '.join(RECIPES)}"
-        )
+    print(f"recipe: {recipe} ({recipe_reason})")
     trainer.apply_defaults(FLAGS, RECIPES[recipe])
     trainer.configure(FLAGS, strategy)
     model_dir = trainer.prepare_model_dir(trainer.worker_model_dir(strategy, FLAGS.model_dir))
@@ -218,6 +251,8 @@ def main(argv):
         valid=valid_metrics,
         dataset=FLAGS.data_file or FLAGS.data_dir or FLAGS.dataset or "digits",
         recipe=recipe,
+        recipe_reason=recipe_reason,
+        augment=augmenter.spec or "none",
         model=model.name,
         parameters=model.count_params(),
         class_names=data.class_names,
