@@ -38,3 +38,7 @@ class TimeStopping(keras.callbacks.Callback):
 
     def get_config(self):
         return {"seconds": self.seconds, "verbose": self.verbose}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
