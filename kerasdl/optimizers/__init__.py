@@ -6,7 +6,17 @@ config or instance; trainers use it for `--optimizer`.
 Weight decay: `keras.optimizers.AdamW`/`SGD(weight_decay=...)` decay by
 `learning_rate * weight_decay * var` per step; tfa's AdamW/SGDW decayed by
 `weight_decay * var`. `AdamWTFA` and `SGDWTFA` keep tfa's meaning for runs
-migrated from tfa.
+migrated from tfa; their `weight_decay`, and `RectifiedAdam`'s, may be a schedule
+(read at `iterations`, like the learning rate) or a callable, as in tfa.
+
+Sparse gradients (`tf.IndexedSlices`, an `Embedding`'s on TensorFlow): every kerasdl
+optimizer sums repeated rows first (`sparse.deduplicate`); `Lookahead` and `SAM` hand
+summed gradients on, also to Keras's optimizers. `RectifiedAdam`, `Yogi`, `NovoGrad`,
+`AdamWTFA` and `SGDWTFA` then update rows as tfa 0.23 did (`sparse.GradientRows`): rows
+absent from the gradient keep their values, except in `AdamWTFA`, which (as tfa's AdamW)
+decays only the rows present but takes Adam's step in every row, so a row seen before
+moves by its momentum. Keras's own optimizers decay every row's moments and move every
+row by them.
 """
 
 import inspect

@@ -1,11 +1,13 @@
 """AdamW with tensorflow-addons' weight decay: not scaled by the learning rate."""
 
 import keras
-from keras import ops
+
+from kerasdl.optimizers.sparse import DeduplicateRowsMixin, GradientRows
+from kerasdl.optimizers.weight_decay import ScheduledWeightDecayMixin
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
-class AdamWTFA(keras.optimizers.Adam):
+class AdamWTFA(ScheduledWeightDecayMixin, DeduplicateRowsMixin, keras.optimizers.Adam):
     """Adam with decoupled weight decay as tfa 0.23's `AdamW` applied it.
 
     Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization" (ICLR).
@@ -18,11 +20,19 @@ class AdamWTFA(keras.optimizers.Adam):
     (the paper's schedule-multiplier form with eta_t = lr). The two agree only when
     tfa's `weight_decay` equals Keras's `weight_decay * learning_rate`; with a
     learning-rate schedule they differ at every step. Use this class to reproduce
-    a tfa run exactly; use `keras.optimizers.AdamW` for new work.
+    a tfa run exactly; use `keras.optimizers.AdamW` for new work. tfa's documentation
+    asks for `weight_decay` to be scheduled like the learning rate: pass the schedule.
+
+    Sparse gradients (`tf.IndexedSlices`, from an `Embedding`) as in tfa: repeated rows
+    are summed first; only the rows present are decayed; the Adam step is Keras's (tf.keras
+    2's, which tfa extended): every row's moments decay, so a row absent from this batch
+    still moves by its momentum, and a row never seen stays put.
 
     Args:
-        weight_decay: decay coefficient applied per step (tfa meaning). First
-            positional argument, as in tfa.
+        weight_decay: decay coefficient applied per step (tfa meaning): a float, a
+            `keras.optimizers.schedules.LearningRateSchedule` (read at `iterations`,
+            like the learning rate) or a callable of no arguments. First positional
+            argument, as in tfa.
         learning_rate, beta_1, beta_2, epsilon, amsgrad: as `keras.optimizers.Adam`.
         **kwargs: base optimizer arguments. Variables can be excluded from decay
             with `exclude_from_weight_decay(var_list=..., var_names=...)`.
@@ -50,18 +60,19 @@ class AdamWTFA(keras.optimizers.Adam):
             **kwargs,
         )
 
-    def _apply_weight_decay(self, variables):
-        # Keras would multiply by the learning rate here; decay in update_step.
-        return
-
     def update_step(self, gradient, variable, learning_rate):
-        _decay_like_tfa(self, variable)
-        super().update_step(gradient, variable, learning_rate)
+        rows = GradientRows(gradient, variable)
+        decay_like_tfa(self, variable, rows)
+        super().update_step(rows.dense(), variable, learning_rate)
 
 
-def _decay_like_tfa(optimizer, variable):
-    """`var -= weight_decay * var`, skipping variables excluded from decay."""
-    if optimizer.weight_decay is None or not optimizer._use_weight_decay(variable):
+def decay_like_tfa(optimizer, variable, rows):
+    """`var -= weight_decay * var` on the rows a gradient reaches (tfa's decoupled decay).
+
+    tfa's `DecoupledWeightDecayExtension` decayed a sparse gradient's rows only; variables
+    excluded with `exclude_from_weight_decay` are skipped.
+    """
+    if not optimizer._decays(variable):
         return
-    weight_decay = ops.cast(optimizer.weight_decay, variable.dtype)
-    optimizer.assign_sub(variable, weight_decay * variable)
+    weight_decay = optimizer.current_weight_decay(variable.dtype)
+    rows.assign_sub(optimizer, variable, weight_decay * rows.gather(variable))

@@ -5,6 +5,8 @@ import contextlib
 import keras
 from keras import ops
 
+from kerasdl.optimizers.sparse import deduplicate
+
 
 def _eager_scope():
     if keras.backend.backend() == "tensorflow":
@@ -28,6 +30,13 @@ class Lookahead(keras.optimizers.Optimizer):
     The slow weights start at the weights' values when the optimizer is built.
     The inner optimizer keeps its own clipping, weight decay, EMA and learning
     rate schedule; `learning_rate` and `iterations` read through to it.
+
+    Sparse gradients (`tf.IndexedSlices`, from an `Embedding`): repeated rows are summed
+    before the inner optimizer sees them (Keras's own optimizers do not sum them), and the
+    inner optimizer then applies its own rule: kerasdl's tfa-compatible optimizers update
+    the rows present as tfa did, while Keras's (`Adam`, `SGD` with momentum, ...) decay
+    and move every row by its moments, as tf.keras 2's Adam did inside tfa's Lookahead.
+    Synchronisation moves every row, as in tfa.
 
     Args:
         optimizer: the inner optimizer: an instance, or a name/config that
@@ -103,7 +112,7 @@ class Lookahead(keras.optimizers.Optimizer):
         if trainable_variables is None:
             trainable_variables = self._trainable_variables
         trainable_variables = list(trainable_variables)
-        self.inner_optimizer.apply(grads, trainable_variables)
+        self.inner_optimizer.apply([deduplicate(g) for g in grads], trainable_variables)
         self._synchronise(trainable_variables)
 
     def _slow_update(self, variable, slow):

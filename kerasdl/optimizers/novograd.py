@@ -3,9 +3,11 @@
 import keras
 from keras import ops
 
+from kerasdl.optimizers.sparse import DeduplicateRowsMixin, GradientRows
+
 
 @keras.saving.register_keras_serializable(package="kerasdl")
-class NovoGrad(keras.optimizers.Optimizer):
+class NovoGrad(DeduplicateRowsMixin, keras.optimizers.Optimizer):
     """NovoGrad: momentum SGD on gradients normalised by a per-layer second
     moment, with decoupled-style weight decay added after normalisation.
 
@@ -21,6 +23,10 @@ class NovoGrad(keras.optimizers.Optimizer):
 
     (tfa keeps `-lr m` in its momentum slot, which is the same update for a
     constant learning rate; this implementation keeps tfa's slot exactly.)
+
+    Sparse gradients (`tf.IndexedSlices`, from an `Embedding`) as in tfa: repeated rows
+    are summed first, `||g||^2` is that of the summed gradient, and `m` and the weights
+    are updated (weight decay included) only in the rows present; absent rows stay put.
 
     Args:
         learning_rate: float, schedule or callable.
@@ -78,28 +84,29 @@ class NovoGrad(keras.optimizers.Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
-        gradient = ops.cast(gradient, dtype)
+        rows = GradientRows(gradient, variable)
         index = self._get_variable_index(variable)
         beta_1 = ops.cast(self.beta_1, dtype)
         beta_2 = ops.cast(self.beta_2, dtype)
         first_step = ops.equal(self.iterations, 0)
 
         v = self._second_moments[index]
-        g_2 = ops.sum(ops.square(gradient))
+        g_2 = ops.sum(ops.square(rows.values))
         self.assign(v, ops.where(first_step, g_2, beta_2 * v + (1.0 - beta_2) * g_2))
         if self.amsgrad:
             v_hat = self._second_moment_maxima[index]
             self.assign(v_hat, ops.maximum(v_hat, v))
             v = v_hat
-        direction = gradient / (ops.sqrt(v) + ops.cast(self.epsilon, dtype))
+        direction = rows.values / (ops.sqrt(v) + ops.cast(self.epsilon, dtype))
         if self.weight_decay and self._use_weight_decay(variable):
-            direction = direction + ops.cast(self.weight_decay, dtype) * variable
+            direction = direction + ops.cast(self.weight_decay, dtype) * rows.gather(variable)
         if self.grad_averaging:
             direction = ops.where(first_step, direction, (1.0 - beta_1) * direction)
 
         m = self._momentums[index]
-        self.assign(m, beta_1 * m - lr * direction)
-        self.assign_add(variable, m)
+        m_rows = beta_1 * rows.gather(m) - lr * direction
+        rows.assign(self, m, m_rows)
+        rows.assign_add(self, variable, m_rows)
 
     def get_config(self):
         config = super().get_config()

@@ -3,9 +3,12 @@
 import keras
 from keras import ops
 
+from kerasdl.optimizers.sparse import DeduplicateRowsMixin, GradientRows
+from kerasdl.optimizers.weight_decay import ScheduledWeightDecayMixin
+
 
 @keras.saving.register_keras_serializable(package="kerasdl")
-class RectifiedAdam(keras.optimizers.Optimizer):
+class RectifiedAdam(ScheduledWeightDecayMixin, DeduplicateRowsMixin, keras.optimizers.Optimizer):
     """Rectified Adam: Adam whose adaptive step is switched on only once the
     variance of the adaptive learning rate is tractable.
 
@@ -27,12 +30,18 @@ class RectifiedAdam(keras.optimizers.Optimizer):
     0 to `learning_rate` over the first `total_steps * warmup_proportion` steps,
     then falls linearly to `min_lr` at `total_steps`.
 
+    Sparse gradients (`tf.IndexedSlices`, from an `Embedding`) as in tfa: repeated rows
+    are summed first; `m` and `v` decay in every row, but only the rows present are
+    updated (step and weight decay), so absent rows stay put.
+
     Args:
         learning_rate: float, schedule or callable. Peak learning rate.
         beta_1: decay rate of the first moment.
         beta_2: decay rate of the second moment.
         epsilon: added to `v_hat` (outside the square root, as tfa does).
-        weight_decay: coefficient of `var` added to the step (tfa semantics).
+        weight_decay: coefficient of `var` added to the step (tfa semantics): a float, a
+            `keras.optimizers.schedules.LearningRateSchedule` (read at `iterations`) or a
+            callable of no arguments.
         amsgrad: use the running maximum of `v_t` (Reddi et al. 2018).
         sma_threshold: `rho_t` from which the rectified adaptive step is used.
         total_steps: length of the warm-up/decay schedule; 0 turns it off.
@@ -77,10 +86,6 @@ class RectifiedAdam(keras.optimizers.Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "vhat")
 
-    def _apply_weight_decay(self, variables):
-        # tfa scales the decay by the warmed-up learning rate: done in update_step.
-        return
-
     def _warmup_learning_rate(self, lr, local_step, dtype):
         total_steps = ops.cast(self.total_steps, dtype)
         warmup_steps = total_steps * ops.cast(self.warmup_proportion, dtype)
@@ -95,7 +100,8 @@ class RectifiedAdam(keras.optimizers.Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
-        gradient = ops.cast(gradient, dtype)
+        rows = GradientRows(gradient, variable)
+        gradient = rows.dense()  # tfa's sparse rule, too, decays every row's moments
         index = self._get_variable_index(variable)
         m = self._momentums[index]
         v = self._velocities[index]
@@ -132,9 +138,10 @@ class RectifiedAdam(keras.optimizers.Optimizer):
             r_t * m_corr / (v_corr + ops.cast(self.epsilon, dtype)),
             m_corr,
         )
-        if self.weight_decay and self._use_weight_decay(variable):
-            step = step + ops.cast(self.weight_decay, dtype) * variable
-        self.assign_sub(variable, lr * step)
+        step = rows.gather(step)
+        if self._decays(variable):
+            step = step + self.current_weight_decay(dtype) * rows.gather(variable)
+        rows.assign_sub(self, variable, lr * step)
 
     def get_config(self):
         config = super().get_config()

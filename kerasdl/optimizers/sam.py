@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasdl.optimizers.sparse import deduplicate
+
 
 @keras.saving.register_keras_serializable(package="kerasdl")
 class SAM(keras.Model):
@@ -23,6 +25,8 @@ class SAM(keras.Model):
     Under `tf.distribute` each replica perturbs with its own batch's gradient
     (the paper's m-sharpness with m = per-replica batch, as in its reference
     implementation). BatchNorm moving statistics are updated by both passes.
+    Sparse gradients (`tf.IndexedSlices`, from an `Embedding`) have their repeated rows
+    summed first, so `||g||_2` is the gradient's norm and the optimizer gets `g'` summed.
 
     Only the TensorFlow backend is supported (it overrides `train_step`).
 
@@ -59,7 +63,8 @@ class SAM(keras.Model):
                 x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
             )
             scaled_loss = self.optimizer.scale_loss(loss) if self.optimizer else loss
-        return y_pred, loss, tape.gradient(scaled_loss, self.trainable_variables)
+        gradients = tape.gradient(scaled_loss, self.trainable_variables)
+        return y_pred, loss, [deduplicate(g) for g in gradients]
 
     def _perturbations(self, gradients, variables):
         """`e(w)` of Foret et al. eq. 2 (adaptive: Kwon et al. eq. 10)."""

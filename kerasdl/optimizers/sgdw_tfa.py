@@ -1,12 +1,15 @@
 """SGDW with tensorflow-addons' weight decay: not scaled by the learning rate."""
 
 import keras
+from keras import ops
 
-from kerasdl.optimizers.adamw_tfa import _decay_like_tfa
+from kerasdl.optimizers.adamw_tfa import decay_like_tfa
+from kerasdl.optimizers.sparse import DeduplicateRowsMixin, GradientRows
+from kerasdl.optimizers.weight_decay import ScheduledWeightDecayMixin
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
-class SGDWTFA(keras.optimizers.SGD):
+class SGDWTFA(ScheduledWeightDecayMixin, DeduplicateRowsMixin, keras.optimizers.SGD):
     """SGD (with optional momentum) and decoupled weight decay as tfa 0.23's
     `SGDW` applied it.
 
@@ -19,9 +22,18 @@ class SGDWTFA(keras.optimizers.SGD):
     `keras.optimizers.SGD(weight_decay=...)` decays by `lr * weight_decay * var`.
     Use this class to reproduce a tfa run exactly.
 
+    Sparse gradients (`tf.IndexedSlices`, from an `Embedding`) are applied row-wise as in
+    tfa: repeated rows are summed first, and only the rows present are decayed and have
+    their momentum and value updated; absent rows stay put. (`keras.optimizers.SGD`
+    decays every row's momentum and moves every row by it.) One difference: with
+    `momentum=0`, tfa's SGDW skipped the decay on sparse gradients altogether (its SGD base
+    bypasses the decay extension there); this class decays the rows present in that case too.
+
     Args:
-        weight_decay: decay coefficient applied per step (tfa meaning). First
-            positional argument, as in tfa.
+        weight_decay: decay coefficient applied per step (tfa meaning): a float, a
+            `keras.optimizers.schedules.LearningRateSchedule` (read at `iterations`,
+            like the learning rate) or a callable of no arguments. First positional
+            argument, as in tfa.
         learning_rate, momentum, nesterov: as `keras.optimizers.SGD`.
         **kwargs: base optimizer arguments.
     """
@@ -44,10 +56,16 @@ class SGDWTFA(keras.optimizers.SGD):
             **kwargs,
         )
 
-    def _apply_weight_decay(self, variables):
-        # Keras would multiply by the learning rate here; decay in update_step.
-        return
-
     def update_step(self, gradient, variable, learning_rate):
-        _decay_like_tfa(self, variable)
-        super().update_step(gradient, variable, learning_rate)
+        rows = GradientRows(gradient, variable)
+        decay_like_tfa(self, variable, rows)
+        lr = ops.cast(learning_rate, variable.dtype)
+        if self.momentum == 0:
+            rows.assign_sub(self, variable, lr * rows.values)
+            return
+        m = self.momentums[self._get_variable_index(variable)]
+        momentum = ops.cast(self.momentum, variable.dtype)
+        m_rows = momentum * rows.gather(m) - lr * rows.values
+        rows.assign(self, m, m_rows)
+        step = momentum * m_rows - lr * rows.values if self.nesterov else m_rows
+        rows.assign_add(self, variable, step)

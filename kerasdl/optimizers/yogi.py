@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasdl.optimizers.sparse import DeduplicateRowsMixin, GradientRows
+
 
 def _solve_proximal_l1(a, b, c):
     """argmin_w 1/2 a w^2 + b w + c |w|: soft-thresholding of -b / a."""
@@ -11,7 +13,7 @@ def _solve_proximal_l1(a, b, c):
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
-class Yogi(keras.optimizers.Optimizer):
+class Yogi(DeduplicateRowsMixin, keras.optimizers.Optimizer):
     """Yogi: Adam whose second moment moves additively, so it cannot forget
     large past gradients as fast as Adam's multiplicative average does.
 
@@ -24,6 +26,10 @@ class Yogi(keras.optimizers.Optimizer):
 
     followed, as in tfa, by the proximal step for optional L1/L2 penalties.
     `v` starts at `initial_accumulator_value`, not zero.
+
+    Sparse gradients (`tf.IndexedSlices`, from an `Embedding`) as in tfa: repeated rows
+    are summed first; `m` decays in every row, but `v` and the weights are updated only
+    in the rows present, so absent rows stay put.
 
     Args:
         learning_rate: float, schedule or callable.
@@ -73,7 +79,7 @@ class Yogi(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        gradient = ops.cast(gradient, dtype)
+        rows = GradientRows(gradient, variable)
         index = self._get_variable_index(variable)
         local_step = ops.cast(self.iterations + 1, dtype)
         beta1 = ops.cast(self.beta1, dtype)
@@ -85,31 +91,32 @@ class Yogi(keras.optimizers.Optimizer):
         )
 
         v = self._velocities[index]
-        grad2 = ops.square(gradient)
+        v_rows = rows.gather(v)
+        grad2 = ops.square(rows.values)
         if self.activation == "sign":
-            sign = ops.sign(grad2 - v)
+            sign = ops.sign(grad2 - v_rows)
         else:
-            sign = ops.tanh(10.0 * (grad2 - v))
-        self.assign_add(v, (1.0 - beta2) * sign * grad2)
-        per_coord_lr = lr / (ops.sqrt(v) + ops.cast(self.epsilon, dtype))
+            sign = ops.tanh(10.0 * (grad2 - v_rows))
+        v_rows = v_rows + (1.0 - beta2) * sign * grad2
+        rows.assign(self, v, v_rows)
+        per_coord_lr = lr / (ops.sqrt(v_rows) + ops.cast(self.epsilon, dtype))
 
         if self.beta1 > 0.0:
             m = self._momentums[index]
-            self.assign(m, beta1 * m + (1.0 - beta1) * gradient)
-            direction = m
+            # tfa's sparse rule, too, decays every row's m.
+            self.assign(m, beta1 * m + (1.0 - beta1) * rows.dense())
+            direction = rows.gather(m)
         else:
-            direction = gradient
-        new_variable = variable - per_coord_lr * direction
+            direction = rows.values
+        new_rows = rows.gather(variable) - per_coord_lr * direction
 
         l1 = ops.cast(self.l1_regularization_strength, dtype)
         l2 = ops.cast(self.l2_regularization_strength, dtype)
         if self.l1_regularization_strength > 0:
-            new_variable = _solve_proximal_l1(
-                1.0 + l2 * per_coord_lr, -new_variable, l1 * per_coord_lr
-            )
+            new_rows = _solve_proximal_l1(1.0 + l2 * per_coord_lr, -new_rows, l1 * per_coord_lr)
         elif self.l2_regularization_strength > 0:
-            new_variable = new_variable / (1.0 + l2 * per_coord_lr)
-        self.assign(variable, new_variable)
+            new_rows = new_rows / (1.0 + l2 * per_coord_lr)
+        rows.assign(self, variable, new_rows)
 
     def get_config(self):
         config = super().get_config()

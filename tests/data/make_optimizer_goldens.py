@@ -69,6 +69,8 @@ SPARSE_CASES = {
     "adamw_schedule": lambda: tfa.optimizers.AdamW(
         weight_decay=exponential(0.02), learning_rate=exponential(0.05)
     ),
+    # tfa's SGDW without momentum does not decay on sparse gradients: legacy SGD's
+    # `_resource_apply_sparse_duplicate_indices` bypasses the decay extension. Kept to show it.
     "sgdw": lambda: tfa.optimizers.SGDW(weight_decay=0.01, learning_rate=0.1),
     "sgdw_momentum": lambda: tfa.optimizers.SGDW(
         weight_decay=0.01, learning_rate=0.1, momentum=0.9
