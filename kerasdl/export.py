@@ -180,11 +180,15 @@ def tagger_serving(
     names = tf.constant([str(name) for name in tag_names])
 
     def serve(tokens):
-        features = preprocessor(tokens)
-        outputs = model(features, training=False)
+        # A request of zero tokens per sentence runs on one padding column: Keras'
+        # recurrent layers cannot loop over zero time steps.
+        max_length = tf.shape(tokens)[1]
+        padding = tf.fill([tf.shape(tokens)[0], tf.maximum(1 - max_length, 0)], "")
+        features = preprocessor(tf.concat([tokens, padding], axis=1))
+        outputs = model(features, training=False)[:, :max_length]
         if len(outputs.shape) == 3:
             outputs = tf.argmax(outputs, axis=-1)
-        present = tf.sequence_mask(features["lengths"], tf.shape(features["token_ids"])[1])
+        present = tf.sequence_mask(features["lengths"], max_length)
         tag_ids = tf.where(present, tf.cast(outputs, tf.int32), 0)
         tags = tf.where(present, tf.gather(names, tag_ids), "")
         return {"tags": tags, "tag_ids": tag_ids, "lengths": features["lengths"]}

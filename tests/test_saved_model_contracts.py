@@ -138,3 +138,10 @@ def test_export_contract(app, tmp_path):
         assert served["tags"].shape == inputs.shape
         assert all(tag == "" for tag in served["tags"][1, 2:]), "padding gets no tag"
         assert all(tag in {"B-NP", "I-NP", "B-VP", "I-VP", "O"} for tag in served["tags"][0])
+        # Requests whose longest sentence has one token, or none.
+        one_token = serve_without_kerasdl(
+            model_dir / "export", np.array([["He"], ["the"]]), tmp_path
+        )
+        assert one_token["tags"].shape == (2, 1) and all(one_token["tags"][:, 0] != "")
+        empty = serve_without_kerasdl(model_dir / "export", np.zeros((2, 0), str), tmp_path)
+        assert empty["tags"].shape == (2, 0) and list(empty["lengths"]) == [0, 0]
