@@ -19,5 +19,6 @@ from kerasdl import (
     regularizers,
     schedules,
 )
+from kerasdl import addons  # last: tfa's names wrap the modules above
 
 __version__ = "0.1.0"
