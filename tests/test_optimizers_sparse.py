@@ -92,6 +92,7 @@ MAKERS = {
     "lookahead_sgd": lambda: kdo.Lookahead(keras.optimizers.SGD(0.1, momentum=0.9), 2),
     "lookahead_yogi": lambda: kdo.Lookahead(kdo.Yogi(0.05), sync_period=2),
     "yogi_clipnorm": lambda: kdo.Yogi(learning_rate=0.05, clipnorm=0.15),
+    "novograd_global_clipnorm": lambda: kdo.NovoGrad(learning_rate=0.05, global_clipnorm=0.15),
 }
 
 # tfa updated only the rows present in a sparse gradient (slots and weights) in these.
@@ -100,6 +101,10 @@ ROW_WISE = {
     "yogi": lambda: kdo.Yogi(learning_rate=0.05, l2_regularization_strength=0.01),
     "novograd": lambda: kdo.NovoGrad(learning_rate=0.05, weight_decay=0.01),
     "sgdw_tfa": lambda: kdo.SGDWTFA(0.01, learning_rate=0.1, momentum=0.9),
+    "sgdw_tfa_global_clipnorm": lambda: kdo.SGDWTFA(
+        0.01, learning_rate=0.1, momentum=0.9, global_clipnorm=0.1
+    ),
+    "yogi_clipvalue": lambda: kdo.Yogi(learning_rate=0.05, clipvalue=0.1),
 }
 
 

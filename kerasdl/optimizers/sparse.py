@@ -68,12 +68,23 @@ class DeduplicateRowsMixin:
 
     Mix in before the Keras optimizer class. Clipping (`clipnorm`, `global_clipnorm`) then
     measures the gradient itself, as it does for the dense gradients of other backends (tfa
-    clipped the unsummed rows). `update_step` sums again through `GradientRows`, because a
-    `tf.distribute` all-reduce concatenates the replicas' rows.
+    clipped the unsummed rows), and `global_clipnorm` keeps a sparse gradient sparse.
+    `update_step` sums again through `GradientRows`, because a `tf.distribute` all-reduce
+    concatenates the replicas' rows.
     """
 
     def apply(self, grads, trainable_variables=None):
         return super().apply([deduplicate(g) for g in grads], trainable_variables)
+
+    def _clip_gradients(self, grads):
+        if not (self.global_clipnorm and any(is_sparse(g) for g in grads)):
+            return super()._clip_gradients(grads)
+        import tensorflow as tf
+
+        # Keras multiplies each gradient by the scale, which turns a tf.IndexedSlices dense
+        # (every row would then count as reached); tf.clip_by_global_norm, which tf.keras 2
+        # used, scales its values. Both make every value NaN when the norm is not finite.
+        return tf.clip_by_global_norm(grads, self.global_clipnorm)[0]
 
 
 class GradientRows:
