@@ -3,6 +3,7 @@
 import keras
 
 
+@keras.saving.register_keras_serializable(package="Addons")
 def gelu(x, approximate: bool = True):
     """Gaussian error linear unit, `x * Phi(x)`; tfa's default is the tanh approximation.
 

@@ -1,8 +1,10 @@
 """tfa.activations.hardshrink with tfa's `lower`/`upper` bounds."""
 
+import keras
 from keras import ops
 
 
+@keras.saving.register_keras_serializable(package="Addons")
 def hardshrink(x, lower: float = -0.5, upper: float = 0.5):
     """`x` where `x < lower` or `x > upper`, else 0.
 

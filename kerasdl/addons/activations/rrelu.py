@@ -1,10 +1,12 @@
 """tfa.activations.rrelu, with tfa's `training=None` and `rng` arguments."""
 
+import keras
 from keras import ops
 
 from kerasdl.activations import rrelu as _rrelu
 
 
+@keras.saving.register_keras_serializable(package="Addons")
 def rrelu(
     x,
     lower: float = 0.125,

@@ -1,8 +1,10 @@
 """tfa.activations.softshrink with tfa's `lower`/`upper` bounds."""
 
+import keras
 from keras import ops
 
 
+@keras.saving.register_keras_serializable(package="Addons")
 def softshrink(x, lower: float = -0.5, upper: float = 0.5):
     """`x - lower` where `x < lower`, `x - upper` where `x > upper`, else 0.
 

@@ -5,9 +5,11 @@ support: `sparsemax([[1., 1.]])` gives `[0, 0]` instead of `[0.5, 0.5]`
 (keras-team/keras#23425). This follows tfa, which follows the paper's algorithm.
 """
 
+import keras
 from keras import ops
 
 
+@keras.saving.register_keras_serializable(package="Addons")
 def sparsemax(logits, axis: int = -1):
     """Sparsemax of `logits` along `axis` (Martins & Astudillo 2016, "From Softmax to
     Sparsemax", ICML, Algorithm 1).
