@@ -347,6 +347,18 @@ def test_weight_decay_schedule_survives_config_round_trip(make):
     )
 
 
+def test_model_with_scheduled_weight_decay_saves_and_loads(tmp_path):
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=kdo.AdamWTFA(exponential(0.02), learning_rate=0.01), loss="mse")
+    model.fit(x, x[:, :1], batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert isinstance(loaded.optimizer.weight_decay, schedules.ExponentialDecay)
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert int(loaded.optimizer.iterations) == 2
+
+
 def test_lambda_weight_decay_serializes_like_a_lambda_learning_rate():
     optimizer = kdo.AdamWTFA(lambda: 1e-2, learning_rate=0.01)
     with pytest.warns(UserWarning, match="lambda"):
