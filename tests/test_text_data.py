@@ -148,7 +148,6 @@ def test_unseen_test_label_names_file_and_line(tmp_path):
     "content, line, problem",
     [
         ("pos\tgood\nneg bad\n", 2, "expected 2 tab-separated columns"),
-        ("pos\tgood\tmore\n", 1, "found 3"),
         ("pos\tgood\n\t  text\n", 2, "empty label"),
         ("pos\tgood\nneg\t \n", 2, "empty text"),
         ("", None, "no examples"),
@@ -162,6 +161,15 @@ def test_tsv_errors(tmp_path, content, line, problem):
         text.read_tsv(path)
     assert error.value.line == line and error.value.path == path
     assert problem in str(error.value)
+
+
+def test_tsv_tabs_after_the_first_belong_to_the_text(tmp_path):
+    path = write(tmp_path, "tabs.tsv", "pos\tgood\tfun film\nneg\t dull \t\n")
+    examples = text.read_tsv(path)
+    assert examples.labels == ["pos", "neg"]
+    assert examples.texts == ["good\tfun film", "dull"]
+    preprocessor = text.TextPreprocessor.from_texts(examples.texts)
+    assert sorted(preprocessor.vocabulary) == ["dull", "film", "fun", "good"]
 
 
 def test_tsv_encoding_crlf_bom_and_missing_file(tmp_path):

@@ -277,6 +277,8 @@ def main(argv):
         train_examples, valid_examples = text.holdout(
             data.train, FLAGS.validation_fraction, FLAGS.seed
         )
+        if len(data.train) < 2:
+            print("one training example, none to spare: validating on the training example")
     # The best epoch so far travels in the backups, so a resumed run keeps the same one.
     best_epoch = best_epoch_callback()
     callbacks = [

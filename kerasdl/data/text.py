@@ -15,9 +15,10 @@ The pieces, in the order a trainer uses them:
 5. `kfold(examples, folds, seed)` gives the train/test pairs of the k-fold protocol
    (`--cv_folds`) used for MR and Subj (Kim 2014).
 
-File format (DESIGN.md): `.tsv` lines `label<TAB>text`, UTF-8 unless `encoding` says
-otherwise; blank lines are skipped. `.csv` files have a header with `label` and `text`
-columns (or two columns `label,text` without a header).
+File format (DESIGN.md): `.tsv` lines `label<TAB>text` (the label ends at the first tab;
+later tabs belong to the text), UTF-8 unless `encoding` says otherwise; blank lines are
+skipped. `.csv` files have a header with `label` and `text` columns (or two columns
+`label,text` without a header).
 """
 
 from __future__ import annotations
@@ -124,20 +125,20 @@ def split_lines(text: str) -> list[str]:
 def read_tsv(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
     """Reads `label<TAB>text` lines.
 
-    Blank (whitespace-only) lines are skipped. Raises `InputError` with the line for a
-    line without exactly one tab, an empty label or empty text, and for an empty file.
+    The label ends at the first tab; the text is the rest of the line, so a tab inside
+    the text is part of it (whitespace, to the tokenizer). Blank (whitespace-only) lines
+    are skipped. Raises `InputError` with the line for a line without a tab, an empty
+    label or empty text, and for an empty file.
     """
     path = os.fspath(path)
     texts, labels, lines = [], [], []
     for number, line in enumerate(split_lines(decode_file(path, encoding)), start=1):
         if not line.strip():
             continue
-        columns = line.split("\t")
+        columns = line.split("\t", 1)
         if len(columns) != 2:
             raise InputError(
-                path,
-                f"expected 2 tab-separated columns (label<TAB>text), found {len(columns)}",
-                number,
+                path, "expected 2 tab-separated columns (label<TAB>text), found 1", number
             )
         label, text = columns[0].strip(), columns[1].strip()
         if not label:
@@ -772,13 +773,18 @@ def holdout(
     examples: TextExamples, fraction: float = 0.1, seed: int = 0, stratified: bool = True
 ) -> tuple[TextExamples, TextExamples]:
     """`(train, valid)`: a seeded, label-stratified `fraction` of `examples` held out for
-    validation (early stopping) when there is no `--valid_file`."""
+    validation (early stopping) when there is no `--valid_file`.
+
+    At least one example is held out and at least one kept, so tiny files work; a file of
+    one example cannot spare it, and is returned as both `train` and `valid` (validation
+    then measures the training example).
+    """
     from sklearn.model_selection import train_test_split
 
     count = len(examples)
-    size = int(round(count * fraction))
-    if not 0 < size < count:
-        raise InputError(examples.source, f"cannot hold out {fraction} of {count} examples")
+    if count < 2:
+        return examples, examples
+    size = min(max(1, int(round(count * fraction))), count - 1)
     labels = examples.labels
     counts = collections.Counter(labels or [])
     stratify = labels if stratified and labels and min(counts.values()) >= 2 else None
