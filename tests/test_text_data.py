@@ -271,6 +271,18 @@ def test_holdout(mr):
     assert text.holdout(mr.train, 0.1, seed=0)[1].texts == valid.texts
 
 
+@pytest.mark.parametrize(
+    "count, fraction, sizes", [(1, 0.1, (1, 1)), (4, 0.1, (3, 1)), (6, 0.9, (1, 5))]
+)
+def test_holdout_of_tiny_files(count, fraction, sizes):
+    labels = ["a", "b", "c"] * 2
+    examples = text.TextExamples([f"t{i}" for i in range(count)], labels[:count], "x.tsv")
+    train, valid = text.holdout(examples, fraction, seed=0)
+    assert (len(train), len(valid)) == sizes
+    if count > 1:  # a one-example file validates on its only example
+        assert sorted(train.texts + valid.texts) == examples.texts
+
+
 # --------------------------------------------------------------------------- TFDS
 
 

@@ -788,8 +788,8 @@ def holdout(
     labels = examples.labels
     counts = collections.Counter(labels or [])
     stratify = labels if stratified and labels and min(counts.values()) >= 2 else None
-    if stratify is not None and size < len(counts):
-        stratify = None  # too few held-out examples to hold one of every label
+    if stratify is not None and min(size, count - size) < len(counts):
+        stratify = None  # too few examples on one side to hold one of every label
     train_index, valid_index = train_test_split(
         np.arange(count), test_size=size, random_state=seed, stratify=stratify
     )
