@@ -174,10 +174,12 @@ CASES = {
         lambda d: tagging_flags(d, train=CONLL.encode() + b"\xff\xfe NN B-NP\n"),
         "train.txt:21",
     ),
-    "tagging_unseen_tag_type": (
+    # A test tag of a chunk type training never saw is valid (scored as a miss; see
+    # test_odd_inputs_text.py); a test tag that is no chunk tag at all is not.
+    "tagging_test_tag_outside_the_scheme": (
         TAGGING,
-        lambda d: tagging_flags(d, test="Paris NNP B-LOC\n"),
-        "test.txt:1",
+        lambda d: tagging_flags(d, test="Paris NNP VBD\n"),
+        "test.txt:1: bad tag for IOB2",
     ),
     "tagging_bad_iob2_sequence": (
         TAGGING,

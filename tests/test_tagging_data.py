@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from kerasdl import conlleval
 from kerasdl.data import tagging
 from kerasdl.data.errors import InputError
 
@@ -205,23 +206,38 @@ def test_reader_errors(tmp_path, content, kwargs, line, problem):
     assert problem in error.value.problem
 
 
-def test_bad_tag_for_scheme_and_unseen_tags_name_the_line(tmp_path):
+def test_bad_tag_for_scheme_names_the_line(tmp_path):
     train = write(tmp_path, "train.txt", "The B-NP\ncat I-NP\n\nsat B-VP\n")
     bad = write(tmp_path, "bad.txt", "The B-NP\n\nsat O\ndown I-VP\n")
     with pytest.raises(InputError) as error:
         tagging.load_tagging(train_file=train, test_file=bad, tag_scheme="IOB2")
     assert str(error.value).startswith(f"{bad}:4: bad tag for IOB2: 'I-VP' after 'O'")
-    unseen = write(tmp_path, "unseen.txt", "The B-NP\ncat I-NP\n\nsat B-PP\n")
+    not_a_chunk_tag = write(tmp_path, "pos_in_test.txt", "The B-NP\ncat VBD\n")
     with pytest.raises(InputError) as error:
-        tagging.load_tagging(train_file=train, test_file=unseen)
-    assert str(error.value) == f"{unseen}:4: tag 'B-PP' does not occur in the training data"
-    # no scheme (POS-style tags): the tag set is exactly the training tags
+        tagging.load_tagging(train_file=train, test_file=not_a_chunk_tag)
+    assert str(error.value).startswith(f"{not_a_chunk_tag}:2: bad tag for IOB2")
+
+
+def test_tags_unseen_in_training_are_valid_test_data_scored_as_misses(tmp_path):
+    train = write(tmp_path, "train.txt", "The B-NP\ncat I-NP\n\nsat B-VP\n")
+    unseen = write(tmp_path, "unseen.txt", "The B-NP\ncat I-NP\n\nsat B-PP\nin I-PP\n")
+    data = tagging.load_tagging(train_file=train, test_file=unseen, train_scheme="BIOES")
+    assert "B-PP" not in data.tags.names and "S-VP" in data.tags.names
+    assert data.test.tags[1] == ["B-PP", "E-PP"]
+    assert data.tags.unseen(data.test) == {"B-PP": 1, "E-PP": 1}
+    ids = data.tags.encode(data.test)
+    assert ids[1].tolist() == [data.tags.unseen_id] * 2 == [data.tags.names.index("O")] * 2
+    guessed = [["B-NP", "I-NP"], ["O", "O"]]
+    scores = conlleval.evaluate([["B-NP", "I-NP"], ["B-PP", "I-PP"]], guessed)
+    assert (scores.found_gold, scores.found_guessed, scores.correct_chunks) == (2, 1, 1)
+    assert scores.per_type()["PP"]["recall"] == 0.0
+    # no scheme (POS-style tags): the tag set is exactly the training tags; no O, so id 0
     pos = write(tmp_path, "pos.txt", "The DT\ncat NN\n")
     pos_test = write(tmp_path, "pos_test.txt", "The DT\n\nran VBD\n")
-    with pytest.raises(InputError) as error:
-        tagging.load_tagging(train_file=pos, test_file=pos_test)
-    assert error.value.line == 3
-    assert tagging.load_tagging(train_file=pos).scheme is None
+    data = tagging.load_tagging(train_file=pos, test_file=pos_test)
+    assert data.scheme is None and data.tags.names == ["DT", "NN"]
+    assert data.tags.unseen(data.test) == {"VBD": 1}
+    assert [row.tolist() for row in data.tags.encode(data.test)] == [[0], [0]]
 
 
 # --------------------------------------------------------------------------- schemes

@@ -219,10 +219,19 @@ def main(argv):
     # Data: a validation split carved from train unless --valid_file; vocabularies from
     # the (remaining) training sentences; batches of similar length.
     train, valid = data.train, data.valid
-    if valid is None:
+    if valid is None and len(train) < 2:
+        print("one training sentence, none to spare: validating on the training sentence")
+        valid = train
+    elif valid is None:
         order = np.random.default_rng(FLAGS.seed).permutation(len(train))
-        held = max(1, int(round(FLAGS.validation_fraction * len(train))))
+        held = min(max(1, int(round(FLAGS.validation_fraction * len(train)))), len(train) - 1)
         train, valid = train.subset(np.sort(order[held:])), train.subset(np.sort(order[:held]))
+    for corpus in (valid, data.test):
+        # Valid gold data that no model trained here can predict: conlleval counts misses.
+        unseen = data.tags.unseen(corpus)
+        if unseen:
+            shown = ", ".join(f"{tag} {count}" for tag, count in unseen.most_common(8))
+            print(f"{corpus.source}: tags never seen in training, scored as misses: {shown}")
     preprocessor = tagging.TaggingPreprocessor.from_corpus(
         train,
         lowercase=FLAGS.lowercase,

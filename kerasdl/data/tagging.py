@@ -7,8 +7,8 @@ The pieces, in the order a trainer uses them:
 2. `check_scheme(corpus, scheme)` validates tags against IOB1, IOB2 or BIOES (file:line of
    the first bad tag); `convert_corpus(corpus, source, target)` rewrites them; `infer_scheme`
    guesses one. `spans` / `render_spans` / `convert_tags` work on one sentence.
-3. `TagVocabulary.from_corpus(train)` fixes the tag set; `encode` raises `InputError` at the
-   line of a tag never seen in training.
+3. `TagVocabulary.from_corpus(train)` fixes the tag set; `unseen(corpus)` lists the
+   validation or test tags it lacks (scored as misses, as conlleval scores them).
 4. `TaggingPreprocessor.from_corpus(train, lowercase=..., normalize_digits=...)` holds the word
    and character vocabularies as `keras.layers.StringLookup` layers: token strings `[B, T]`
    (`''` = padding) -> `{"token_ids" [B, T], "char_ids" [B, T, C], "lengths" [B]}` in-graph,
@@ -424,10 +424,15 @@ def infer_scheme(tag_sequences: Sequence[Sequence[str]]) -> str | None:
 class TagVocabulary:
     """Tag strings <-> ids 0..K-1 from training data: `O` first (if present), then sorted.
 
-    With a `scheme`, the set is closed under it: every chunk type seen in training gets
-    all of the scheme's prefixes (IOB2: B-X and I-X; BIOES: B-, I-, E-, S-), since which
-    prefixes of a rare type happen to occur is chance (CoNLL-2000 has B-LST but no I-LST
-    in training and I-LST in test). A type never seen in training stays an error.
+    With a `scheme`, the set is closed under it: `O`, and every chunk type seen in
+    training with all of the scheme's prefixes (IOB2: B-X and I-X; BIOES: B-, I-, E-,
+    S-), since which prefixes of a rare type happen to occur is chance (CoNLL-2000 has
+    B-LST but no I-LST in training and I-LST in test).
+
+    A tag never seen in training (a chunk type that only the test file has; a POS tag
+    training lacks) cannot be predicted, but it is valid gold data: conlleval scores its
+    chunks as missed, and `encode` gives it the id of `O` (of tag 0 when there is no
+    `O`), which only the Keras loss and token accuracy of such data see.
 
     Padded positions of `tag_ids` batches hold 0; use the lengths or the token mask to
     ignore them. `names[i]` is the tag of id `i` (an exported model gathers from it).
@@ -448,7 +453,7 @@ class TagVocabulary:
         if scheme is not None:
             prefixes = _PREFIXES[normalize_scheme(scheme)]
             types = {split_tag(t)[1] for t in found if t != "O"}
-            found |= {_join(p, t) for t in types for p in prefixes}
+            found |= {"O", *(_join(p, t) for t in types for p in prefixes)}
         return cls((["O"] if "O" in found else []) + sorted(found - {"O"}))
 
     def __len__(self) -> int:
@@ -458,25 +463,27 @@ class TagVocabulary:
     def num_tags(self) -> int:
         return len(self.names)
 
+    @property
+    def unseen_id(self) -> int:
+        """The id `encode` gives a tag unseen in training: that of `O`, else 0."""
+        return self._index.get("O", 0)
+
     def encode(self, corpus: TaggedCorpus) -> list[np.ndarray]:
-        """Tag ids per sentence (int32); `InputError` at the line of a tag unseen in training."""
+        """Tag ids per sentence (int32); a tag unseen in training gets `unseen_id`."""
         if corpus.tags is None:
             raise InputError(corpus.source, "no tags")
-        result = []
-        for i, sentence in enumerate(corpus.tags):
-            ids = np.empty(len(sentence), np.int32)
-            for j, tag in enumerate(sentence):
-                index = self._index.get(tag)
-                if index is None:
-                    line, prefix = corpus.where(i, j)
-                    raise InputError(
-                        corpus.source,
-                        f"{prefix}tag {tag!r} does not occur in the training data",
-                        line,
-                    )
-                ids[j] = index
-            result.append(ids)
-        return result
+        fallback = self.unseen_id
+        return [
+            np.array([self._index.get(tag, fallback) for tag in sentence], np.int32)
+            for sentence in corpus.tags
+        ]
+
+    def unseen(self, corpus: TaggedCorpus) -> collections.Counter:
+        """How often each tag of `corpus` that training never had occurs (for logs)."""
+        counts: collections.Counter = collections.Counter()
+        for sentence in corpus.tags or []:
+            counts.update(tag for tag in sentence if tag not in self._index)
+        return counts
 
     def decode(self, ids: Sequence[int] | np.ndarray, length: int | None = None) -> list[str]:
         ids = np.asarray(ids).reshape(-1)
@@ -716,7 +723,7 @@ def make_dataset(
 
     `features` is the dict of `TaggingPreprocessor` (`token_ids` [B, T], `char_ids`
     [B, T, C], `lengths` [B]) plus `tokens` [B, T] strings when `include_tokens`. Padded
-    tag positions hold 0. `InputError` (file:line) if a tag is not in `tags`.
+    tag positions hold 0; a tag not in `tags` (unseen in training) holds `tags.unseen_id`.
 
     Args:
         shuffle: reshuffle each epoch, seeded by `seed`, or by an `EpochShuffle` whose
@@ -824,7 +831,8 @@ def load_tagging(
             `None` keeps the input scheme. Convert predictions back with
             `convert_tags(predicted, data.scheme, output_scheme, strict=False)`.
 
-    Test and validation tags must occur in training (`InputError` at the line otherwise).
+    Test and validation tags need not occur in training: the tag set is training's, and a
+    tag outside it is scored as a miss (`TagVocabulary.unseen` lists them).
     """
     if dataset and train_file:
         raise InputError(None, "give either --dataset or --train_file, not both")
@@ -854,7 +862,4 @@ def load_tagging(
     elif train_scheme:
         raise InputError(train.source, "train_scheme needs a tag scheme for the input tags")
     vocabulary = TagVocabulary.from_corpus(train, tag_scheme)
-    for split in (valid, test):
-        if split is not None:
-            vocabulary.encode(split)
     return TaggingData(train, test, vocabulary, tag_scheme, valid)
