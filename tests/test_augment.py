@@ -196,6 +196,25 @@ def test_images_only_and_weighted_datasets():
     np.testing.assert_array_equal(w, weights[:4])
 
 
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["kernel", "xla_gather"])
+def test_batches_of_decoded_images_of_unknown_shape(jit_compile):
+    # tf.io.decode_image in Dataset.map gives tensors of unknown rank and size; batched,
+    # they augment like the same images given as an array.
+    images, labels = _batch(n=4, size=9)
+    encoded = [tf.io.encode_png(image) for image in images]
+    decoded = tf.data.Dataset.from_tensor_slices((encoded, labels)).map(
+        lambda png, label: (tf.io.decode_image(png), label)
+    )
+    batched = decoded.batch(2)
+    assert batched.element_spec[0].shape.rank is None
+    spec = "crop:2,flip,rotate:10,cutout:3"
+    augmented = _stream(Augmenter(spec, seed=3, jit_compile=jit_compile).apply(batched, epoch=0))
+    known = tf.data.Dataset.from_tensor_slices((images, labels)).batch(2)
+    expected = _stream(Augmenter(spec, seed=3, jit_compile=jit_compile).apply(known, epoch=0))
+    for x, y in zip(augmented, expected, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
 # --- mixing labels -----------------------------------------------------------------------------
 
 

@@ -524,6 +524,8 @@ class Augmenter:
         given.
         """
         images = tf.convert_to_tensor(images)
+        if images.shape.rank is None:  # e.g. batches of tf.io.decode_image output
+            images = tf.ensure_shape(images, [None] * 4)  # checked when the batch arrives
         if images.shape.rank != 4:
             raise ValueError(f"Augmenter works on batches [B, H, W, C], got {images.shape}")
         if labels is not None and self.mixes:
