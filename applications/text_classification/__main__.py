@@ -188,7 +188,9 @@ def train(
             loss=kerasdl.losses.SparseCategoricalCrossentropy(
                 label_smoothing=FLAGS.label_smoothing
             ),
-            metrics=["accuracy"],
+            # Named, not "accuracy": Keras reads that as binary accuracy when the model
+            # has one output column (a training file with one class), scoring hits as 0.
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
             jit_compile=FLAGS.jit_compile,
         )
     with trainer.Stopwatch() as clock:
