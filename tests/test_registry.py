@@ -27,6 +27,7 @@ EXAMPLE_ARGUMENTS = {
     "SGDWTFA": "dict(weight_decay=1e-4)",
     "BackupAndRestore": "dict(backup_dir='backup')",
     "CRF": "dict(units=3)",
+    "CRFModelWrapper": "dict(base_model=keras.Sequential([keras.Input((3, 4))]), units=3)",
     "CharacterBiLSTM": "dict(vocabulary_size=10)",
     "CharacterCNN": "dict(vocabulary_size=10)",
     "DepthwiseSeparableBlock": "dict(filters=4)",

@@ -201,7 +201,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "rnn.NASCell": ("none", "", _RNN),
     "rnn.PeepholeLSTMCell": ("none", "", _RNN),
     # text
-    "text.CRFModelWrapper": ("kerasdl", "kerasdl.layers.CRF + kerasdl.layers.CRFLoss", "not yet"),
+    "text.CRFModelWrapper": (
+        "addons",
+        "kerasdl.addons.layers.CRF",
+        "train_step on the CRF's NLL (TensorFlow backend)",
+    ),
     "text.CrfDecodeForwardRnnCell": ("addons", "keras.ops", ""),
     "text.crf_binary_score": ("addons", "kerasdl.ops.crf_binary_score", ""),
     "text.crf_constrained_decode": ("addons", "kerasdl.ops.crf_decode", ""),

@@ -7,6 +7,7 @@ returned potentials, lengths and `chain_kernel` to `crf_log_likelihood` (tfa's
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from kerasdl.ops.crf import crf_decode
@@ -27,7 +28,8 @@ class CRF(keras.layers.Layer):
 
     Call arguments:
         inputs: `[B, T, F]`.
-        mask: optional `[B, T]` bool, right-padded (left padding is not supported, as tfa).
+        mask: optional `[B, T]` bool, right-padded: a concrete mask that is not raises
+            NotImplementedError, as tfa (`kerasdl.layers.CRF` takes any mask).
 
     Returns:
         `[decoded_sequence [B, T] int32, potentials [B, T, K], sequence_length [B] int32,
@@ -71,6 +73,8 @@ class CRF(keras.layers.Layer):
     def call(self, inputs, mask=None):
         if mask is not None and len(mask.shape) != 2:
             raise ValueError("Input mask to CRF must have dim 2 if not None")
+        if mask is not None and _is_concrete(mask):
+            _check_right_padded(mask)
         potentials = self._dense_layer(inputs) if self._dense_layer is not None else inputs
         potentials = ops.cast(potentials, self.compute_dtype)
         if self.use_boundary:
@@ -130,3 +134,16 @@ class CRF(keras.layers.Layer):
             }
         )
         return config
+
+
+def _is_concrete(tensor) -> bool:
+    return hasattr(tensor, "numpy") or not keras.ops.is_tensor(tensor)
+
+
+def _check_right_padded(mask) -> None:
+    """tfa's eager check: each row's real steps come first (`kerasdl.layers.CRF` takes any
+    mask)."""
+    mask = ops.convert_to_numpy(mask).astype(bool)
+    lengths = mask.sum(axis=1)
+    if (mask != (np.arange(mask.shape[1])[None, :] < lengths[:, None])).any():
+        raise NotImplementedError("CRF layer do not support left padding (kerasdl.layers.CRF does)")

@@ -1,4 +1,5 @@
-"""tfa.text under Keras 3: the linear-chain CRF functions with tfa's names and arguments."""
+"""tfa.text under Keras 3: the linear-chain CRF functions with tfa's names and arguments,
+and `CRFModelWrapper`, the model that trains tfa's CRF layer."""
 
 from kerasdl.addons.text.crf import (
     CrfDecodeForwardRnnCell,
@@ -16,8 +17,10 @@ from kerasdl.addons.text.crf import (
     crf_unary_score,
     viterbi_decode,
 )
+from kerasdl.addons.text.crf_wrapper import CRFModelWrapper
 
 __all__ = [
+    "CRFModelWrapper",
     "CrfDecodeForwardRnnCell",
     "crf_binary_score",
     "crf_constrained_decode",
