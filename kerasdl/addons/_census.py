@@ -124,8 +124,8 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "layers.TLU": ("none", "", "not ported yet"),
     "layers.WeightNormalization": (
         "addons",
-        "kerasdl.layers.WeightNormalization",
-        "RNN layers not yet",
+        "keras.layers.Wrapper",
+        "tfa's data init; RNNs by the cell's recurrent kernel, as tfa",
     ),
     # losses
     "losses.ContrastiveLoss": ("none", "", "not ported yet"),
@@ -189,7 +189,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "optimizers.ProximalAdagrad": ("none", "", "not ported yet"),
     "optimizers.RectifiedAdam": ("addons", "kerasdl.optimizers.RectifiedAdam", ""),
     "optimizers.SGDW": ("addons", "kerasdl.optimizers.SGDWTFA", "decay not scaled by lr, as tfa"),
-    "optimizers.SWA": ("kerasdl", "kerasdl.callbacks.SWA", "a callback; optimizer wrapper not yet"),
+    "optimizers.SWA": (
+        "addons",
+        "keras.optimizers.Optimizer",
+        "wraps any optimizer; callback form: kerasdl.callbacks.SWA",
+    ),
     "optimizers.Triangular2CyclicalLearningRate": ("none", "", "not ported yet"),
     "optimizers.TriangularCyclicalLearningRate": ("none", "", "not ported yet"),
     "optimizers.Yogi": ("addons", "kerasdl.optimizers.Yogi", ""),

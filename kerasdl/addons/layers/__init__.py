@@ -1,9 +1,10 @@
 """tfa.layers under Keras 3: tfa's names and arguments.
 
-`CRF`, `GELU`, `Snake`, `Sparsemax` and `InstanceNormalization` are written for tfa's
-configs (registered under "Addons"); `StochasticDepth` and `WeightNormalization` are
-kerasdl's; `GroupNormalization`, `SpectralNormalization` and the adaptive pooling layers
-are Keras 3's. The rest is listed in BUILD_NOTES' migration table.
+`CRF`, `GELU`, `Snake`, `Sparsemax`, `InstanceNormalization` and `WeightNormalization`
+(recurrent layers included) are written for tfa's configs and values (registered under
+"Addons"); `StochasticDepth` is kerasdl's; `GroupNormalization`,
+`SpectralNormalization` and the adaptive pooling layers are Keras 3's. The rest is listed
+in BUILD_NOTES' migration table.
 """
 
 from kerasdl.addons.layers.adaptive_pooling import (
