@@ -252,11 +252,6 @@ def test_random_cutout_fills_one_patch_per_image():
     assert (y == 0).reshape(3, -1).sum(1).tolist() == [24, 24, 24]
 
 
-def test_transform_output_shape_other_than_input_is_refused():
-    with pytest.raises(NotImplementedError):
-        tfa.image.transform(_images(), np.eye(3).reshape(-1)[:8], output_shape=[3, 3])
-
-
 # --- text ---------------------------------------------------------------------------------
 
 

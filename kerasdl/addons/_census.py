@@ -86,7 +86,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "image.shear_x": ("addons", "kerasdl.ops.transform", "`replace` colour, as tfa"),
     "image.shear_y": ("addons", "kerasdl.ops.transform", "`replace` colour, as tfa"),
     "image.sparse_image_warp": ("none", "", "not ported yet"),
-    "image.transform": ("addons", "kerasdl.ops.transform", "output_shape only the input's"),
+    "image.transform": (
+        "addons",
+        "kerasdl.ops.transform",
+        "another output_shape: TensorFlow's kernel, as tfa",
+    ),
     "image.translate": ("addons", "kerasdl.ops.translate", ""),
     "image.translate_xy": ("addons", "kerasdl.ops.translate", "`replace` colour, as tfa"),
     "image.translations_to_projective_transforms": ("addons", "kerasdl.ops", ""),

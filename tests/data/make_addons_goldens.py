@@ -249,6 +249,15 @@ kernel, bias = trajectory(
 )
 put("optimizers.AdamW/decay_var_list", kernel=kernel, bias=bias)
 
+# image.transform onto an output grid other than the input's (appended last: the draws
+# above keep their values)
+for shape in ((5, 11), (12, 4)):
+    for interpolation in ("NEAREST", "BILINEAR"):
+        y = tfa.image.transform(
+            images, transforms, interpolation, output_shape=shape, fill_mode="reflect"
+        )
+        put(f"image.transform/output_{shape[0]}x{shape[1]}_{interpolation.lower()}", y=y.numpy())
+
 path = pathlib.Path(__file__).with_name("addons_goldens.npz")
 np.savez_compressed(path, **out)
 print(f"{len(out)} arrays -> {path}")

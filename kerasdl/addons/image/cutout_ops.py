@@ -1,6 +1,7 @@
 """tfa.image.cutout_ops: cutout with tfa's signatures, on `kerasdl.ops.cutout`."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from kerasdl.ops import image as _image
@@ -20,6 +21,17 @@ def cutout(images, mask_size, offset=(0, 0), constant_values=0):
     return _image.cutout(images, _mask_size(mask_size), offset, constant_values)
 
 
+def _static_mask_size(mask_size) -> list:
+    """`mask_size` as two Python ints, without a round trip through a tensor (which a
+    `tf.function` could not read back)."""
+    if isinstance(mask_size, (int, np.integer)):
+        return [int(mask_size)] * 2
+    if isinstance(mask_size, (list, tuple)):
+        return [int(v) for v in mask_size]
+    values = np.asarray(ops.convert_to_numpy(mask_size)).reshape(-1)
+    return [int(v) for v in np.broadcast_to(values, (2,))]
+
+
 def _random_center(mask_length, image_length, batch_size, seed):
     if mask_length >= image_length:
         return ops.full((batch_size,), image_length // 2, dtype="int32")
@@ -37,7 +49,7 @@ def random_cutout(images, mask_size, constant_values=0, seed=None):
     batch_size, height, width = images.shape[0], images.shape[1], images.shape[2]
     if batch_size is None:
         batch_size = ops.shape(images)[0]
-    size = [int(v) for v in ops.convert_to_numpy(_mask_size(mask_size))]
+    size = _static_mask_size(mask_size)
     if isinstance(seed, int):
         seed = keras.random.SeedGenerator(seed)
     rows = _random_center(size[0], height, batch_size, seed)

@@ -24,20 +24,40 @@ def transform(
     point `(x, y)` to the input point `((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`,
     `k = c0 x + c1 y + 1`. `interpolation` is `"nearest"` or `"bilinear"` (any case, as tfa
     accepted `"NEAREST"`/`"BILINEAR"`); `fill_mode` `"constant"`, `"reflect"`, `"wrap"` or
-    `"nearest"`. `output_shape` other than the input's `[H, W]` is not supported (use
-    `kerasdl.ops.resized_crop`); `name` is accepted and ignored.
+    `"nearest"`. `output_shape` (`[2]`: height, width of the output) samples an output
+    grid of that size, as tfa (TensorFlow's `ImageProjectiveTransformV3` kernel, which tfa
+    called); `name` is accepted and ignored.
     """
     if output_shape is not None:
-        height, width = _image._hw(_image._to_batch(images)[0])
-        requested = tuple(int(v) for v in ops.convert_to_numpy(output_shape))
-        if requested != (int(height), int(width)):
-            raise NotImplementedError(
-                "transform(output_shape=...) different from the input's [H, W] is not "
-                "provided; use kerasdl.ops.resized_crop for another output size."
-            )
+        return _transform_to_shape(
+            images, transforms, interpolation, fill_mode, output_shape, fill_value
+        )
     return _image.transform(
         images, transforms, _interpolation(interpolation), fill_mode, fill_value
     )
+
+
+def _transform_to_shape(images, transforms, interpolation, fill_mode, output_shape, fill_value):
+    """`transform` onto an `output_shape` grid: tfa's own call of TensorFlow's kernel."""
+    import tensorflow as tf
+
+    _image._check(_interpolation(interpolation), fill_mode)
+    batch, rank = _image._to_batch(images)
+    transforms = tf.reshape(tf.cast(transforms, tf.float32), [-1, 8])
+    transforms = tf.broadcast_to(transforms, [tf.shape(batch)[0], 8])
+    output_shape = tf.cast(tf.reshape(output_shape, [2]), tf.int32)
+    warped = tf.raw_ops.ImageProjectiveTransformV3(
+        images=batch,
+        transforms=transforms,
+        output_shape=output_shape,
+        fill_value=tf.cast(fill_value, tf.float32),
+        interpolation=interpolation.upper(),
+        fill_mode=fill_mode.upper(),
+    )
+    static = tf.get_static_value(output_shape)
+    if static is not None:
+        warped = tf.ensure_shape(warped, [None, int(static[0]), int(static[1]), None])
+    return _image._from_batch(warped, rank)
 
 
 def compose_transforms(transforms, name=None):
