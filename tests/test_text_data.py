@@ -202,6 +202,30 @@ def test_csv_with_header_quotes_and_line_numbers(tmp_path):
 # --------------------------------------------------------------------------- tokenization
 
 
+@pytest.mark.parametrize("model", ["mean_embedding", "transformer", "rnn_attention", "textcnn"])
+def test_texts_without_tokens_are_one_unknown_word(model):
+    from kerasdl import models
+
+    preprocessor = text.TextPreprocessor.from_texts(
+        ["a fine film", "a dull film"], strip_punctuation=True, min_length=3, max_length=8
+    )
+    texts = ["", "?!", "fine film"]
+    ids = preprocessor(tf.constant(texts)).numpy()
+    assert ids.tolist() == [[1, 0, 0], [1, 0, 0], [ids[2, 0], ids[2, 1], 0]] and ids[2, 0] > 1
+    assert preprocessor(tf.constant(["", ""])).numpy().tolist() == [[1, 0, 0]] * 2
+    examples = text.TextExamples(texts, ["pos"] * 3, "x.tsv")
+    batch, _ = next(iter(text.make_dataset(examples, preprocessor, text.LabelVocabulary(["pos"]))))
+    np.testing.assert_array_equal(batch.numpy(), ids)  # the tf.data path agrees
+    builder = getattr(models, model)
+    extra = {
+        "transformer": {"max_length": 8, "num_layers": 1, "num_heads": 1},
+        "textcnn": {"kernel_sizes": (2, 3), "filters": 2},
+    }.get(model, {})
+    classifier = builder(preprocessor.vocabulary_size, 2, embedding_dim=4, **extra)
+    probabilities = np.asarray(classifier(ids))
+    assert np.isfinite(probabilities).all(), probabilities
+
+
 def test_standardization_options():
     texts = ["The Movie's 1997 RELEASE, wow!"]
     default = text.TextPreprocessor.from_texts(texts)

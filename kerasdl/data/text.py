@@ -449,8 +449,10 @@ class TextPreprocessor(keras.layers.Layer):
     Ids: 0 padding, 1 out-of-vocabulary (`[UNK]`), 2.. the vocabulary (most frequent
     first). `T` is the longest text of the batch (whitespace tokens after
     standardization), cut to `max_length` and padded to at least `min_length` (a TextCNN
-    needs `min_length` >= its widest filter). The same layer runs inside `make_dataset`
-    and inside an exported model whose `serving_default` takes raw strings.
+    needs `min_length` >= its widest filter). A text without tokens (`""`, or one that
+    standardization empties) is one unknown word: `[1, 0, ...]`. The same layer runs
+    inside `make_dataset` and inside an exported model whose `serving_default` takes raw
+    strings.
 
     Build it with `from_texts(train_texts, ...)`: the vocabulary comes from training
     text only.
@@ -542,7 +544,13 @@ class TextPreprocessor(keras.layers.Layer):
         if self.max_length is not None:
             ids = ids[:, : self.max_length]
         short = tf.maximum(self.min_length - tf.shape(ids)[1], 0)
-        return tf.pad(ids, [[0, 0], [0, short]])
+        ids = tf.pad(ids, [[0, 0], [0, short]])
+        # A text without tokens (empty, or emptied by standardization) reads as one unknown
+        # word, so that every model pools over at least one position (a masked mean or
+        # attention over no positions is 0/0: NaN probabilities).
+        empty = tf.reduce_all(tf.equal(ids, PAD_ID), axis=1, keepdims=True)
+        first = tf.equal(tf.range(tf.shape(ids)[1]), 0)
+        return tf.where(empty & first, OOV_ID, ids)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], None)
@@ -613,7 +621,9 @@ def token_ids(examples: TextExamples | Sequence[str], preprocessor: TextPreproce
         if preprocessor.max_length is not None:
             ids = ids[:, : preprocessor.max_length]
         lengths = (ids != PAD_ID).sum(axis=1)
-        rows.extend(row[:n] for row, n in zip(ids, lengths, strict=True))
+        # As in `TextPreprocessor.call`: a text without tokens is one unknown word.
+        empty = np.array([OOV_ID], np.int32)
+        rows.extend(row[:n] if n else empty for row, n in zip(ids, lengths, strict=True))
     return rows
 
 
