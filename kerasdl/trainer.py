@@ -204,6 +204,21 @@ def skip_empty_replica_batches() -> None:
     _SKIPS_EMPTY_REPLICA_BATCHES = True
 
 
+def skip_short_training_batches(dataset: tf.data.Dataset, strategy) -> tf.data.Dataset:
+    """`dataset` without the batches that have fewer rows than `strategy` has replicas.
+
+    Replicas split every training batch, and a replica left with no rows fails in layers
+    that cannot run on an empty share (Conv1D, LSTM); unlike an evaluation step, a training
+    step cannot be skipped by one replica alone (every replica joins the gradient
+    all-reduce). Length bucketing makes such batches (a bucket's last) rare; they are
+    dropped. With one replica `dataset` is returned as is. Batches are `(features, labels)`.
+    """
+    replicas = strategy.num_replicas_in_sync
+    if replicas == 1:
+        return dataset
+    return dataset.filter(lambda features, labels: tf.shape(labels)[0] >= replicas)
+
+
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
     """True unless this process is a non-chief worker of a multi-worker cluster."""
     resolver = getattr(strategy, "cluster_resolver", None)

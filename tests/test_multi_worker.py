@@ -309,3 +309,25 @@ print("RESULT", json.dumps(result))
                 split,
                 name,
             )
+
+
+def test_training_batches_shorter_than_the_replicas_are_skipped():
+    """A replica left without rows would fail its training step (Conv1D, LSTM), and every
+    replica must take part in the gradient all-reduce: such batches are dropped."""
+    import tensorflow as tf
+
+    from kerasdl import trainer
+
+    sizes = (4, 1, 2, 3, 1)
+    batches = tf.data.Dataset.from_generator(
+        lambda: ((np.zeros((n, 3), np.float32), np.zeros((n,), np.int32)) for n in sizes),
+        output_signature=(tf.TensorSpec([None, 3]), tf.TensorSpec([None], tf.int32)),
+    )
+
+    class Replicas:
+        def __init__(self, count):
+            self.num_replicas_in_sync = count
+
+    kept = trainer.skip_short_training_batches(batches, Replicas(2))
+    assert [int(labels.shape[0]) for _, labels in kept] == [4, 2, 3]
+    assert trainer.skip_short_training_batches(batches, Replicas(1)) is batches

@@ -254,11 +254,7 @@ def main(argv):
         singleton_unk_rate=FLAGS.singleton_unk_rate,
         singletons=singletons,
     )
-    replicas = strategy.num_replicas_in_sync
-    if replicas > 1:
-        # Replicas split every batch, and Keras' LSTM fails on an empty share: skip the
-        # rare batch (a bucket's last) with fewer sentences than replicas.
-        train_data = train_data.filter(lambda features, tags: tf.shape(tags)[0] >= replicas)
+    train_data = trainer.skip_short_training_batches(train_data, strategy)
     valid_data = tagging.make_dataset(valid, preprocessor, data.tags, FLAGS.batch_size)
     test_data = tagging.make_dataset(data.test, preprocessor, data.tags, FLAGS.batch_size)
     steps_per_epoch = math.ceil(len(train) / FLAGS.batch_size)

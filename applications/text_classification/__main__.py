@@ -173,6 +173,7 @@ def train(
         seed=FLAGS.seed,
         bucket_boundaries="auto" if FLAGS.bucket else None,
     )
+    training = trainer.skip_short_training_batches(training, strategy)
     validation = text.make_dataset(valid_examples, **batches)
     # Bucketing makes the batch count unknown to tf.data; it is fixed (bucket sizes depend
     # on lengths only), so count it once and state it, for the schedule and Keras' progress.
