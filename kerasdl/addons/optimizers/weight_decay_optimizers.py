@@ -20,6 +20,12 @@ from kerasdl.optimizers.sgdw_tfa import SGDWTFA
 __all__ = ["AdamW", "DecoupledWeightDecayExtension", "SGDW", "extend_with_decoupled_weight_decay"]
 
 
+def _constant(hyperparameter):
+    """tfa's optimizers took any hyperparameter as a callable of no arguments; Keras 3's
+    take floats, so a callable is read once."""
+    return float(hyperparameter()) if callable(hyperparameter) else hyperparameter
+
+
 class _DecaySelection:
     """Which variables are decayed, as tfa chose them: those in the `decay_var_list` given
     to `apply_gradients` if any, else those whose path no `exclude_from_weight_decay`
@@ -63,7 +69,8 @@ class AdamW(_DecaySelection, AdamWTFA):
     Args:
         weight_decay: a float, a `LearningRateSchedule` or a callable (tfa's meaning:
             not multiplied by the learning rate; schedule it with the learning rate).
-        learning_rate, beta_1, beta_2, epsilon, amsgrad: as tfa / Keras Adam.
+        learning_rate, beta_1, beta_2, epsilon, amsgrad: as tfa / Keras Adam (a callable
+            `beta_1`, `beta_2` or `epsilon` is read once, here: Keras 3 keeps them as floats).
         exclude_from_weight_decay: regexes of variable paths not to decay.
     """
 
@@ -82,9 +89,9 @@ class AdamW(_DecaySelection, AdamWTFA):
         super().__init__(
             weight_decay,
             learning_rate=learning_rate,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
+            beta_1=_constant(beta_1),
+            beta_2=_constant(beta_2),
+            epsilon=_constant(epsilon),
             amsgrad=amsgrad,
             name=name,
             **kwargs,
@@ -98,7 +105,8 @@ class SGDW(_DecaySelection, SGDWTFA):
 
     Args:
         weight_decay: tfa's meaning (see `AdamW`).
-        learning_rate, momentum, nesterov: as tfa / Keras SGD.
+        learning_rate, momentum, nesterov: as tfa / Keras SGD (a callable `momentum` is
+            read once, here).
         exclude_from_weight_decay: regexes of variable paths not to decay.
     """
 
@@ -115,7 +123,7 @@ class SGDW(_DecaySelection, SGDWTFA):
         super().__init__(
             weight_decay,
             learning_rate=learning_rate,
-            momentum=momentum,
+            momentum=_constant(momentum),
             nesterov=nesterov,
             name=name,
             **kwargs,
@@ -162,6 +170,9 @@ class DecoupledWeightDecayExtension(_DecaySelection):
             else:
                 import tensorflow as tf
 
+                # Each row present once, however often it repeats (tfa summed repeated
+                # rows before the step, so it decayed them once).
+                indices, _ = tf.unique(tf.reshape(indices, [-1]))
                 rows = tf.IndexedSlices(decay * tf.gather(variable, indices), indices)
                 variable.scatter_sub(rows)
         return super().update_step(gradient, variable, learning_rate)
