@@ -238,6 +238,20 @@ def test_tfa_get_config():
 # --- RectifiedAdam: tfa's expected values ------------------------------------------------
 
 
+def steps(optimizer, grads, variables, iterations):
+    """`iterations` steps: the first eagerly (it builds the slots), the rest in a graph."""
+    if iterations == 0:
+        return
+    optimizer.apply_gradients(zip(grads, variables, strict=True))
+
+    @tf.function
+    def step():
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+
+    for _ in range(iterations - 1):
+        step()
+
+
 def run_sample(optimizer, iterations, sparse, grads=((0.1, 0.2), (0.03, 0.04)), dtype="float32"):
     variables = [keras.Variable(np.array(v, dtype)) for v in ([1.0, 2.0], [3.0, 4.0])]
     if sparse:
@@ -247,8 +261,7 @@ def run_sample(optimizer, iterations, sparse, grads=((0.1, 0.2), (0.03, 0.04)), 
         ]
     else:
         grads = [tf.constant(g, dtype) for g in grads]
-    for _ in range(iterations):
-        optimizer.apply_gradients(zip(grads, variables, strict=True))
+    steps(optimizer, grads, variables, iterations)
     return [np.asarray(v) for v in variables]
 
 
@@ -345,8 +358,7 @@ def lookahead_sample(optimizer, iterations, sparse):
         ]
     else:
         grads = [tf.constant(random.standard_normal((2,)), tf.float32) for _ in range(2)]
-    for _ in range(iterations):
-        optimizer.apply_gradients(zip(grads, variables, strict=True))
+    steps(optimizer, grads, variables, iterations)
     return initial, [np.asarray(v) for v in variables]
 
 
