@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 
+@keras.saving.register_keras_serializable(package="Addons")
 def sigmoid_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits: bool = False):
     """Focal loss (Lin et al. 2017, "Focal Loss for Dense Object Detection", eq. 5),
     summed over the last axis as tfa did: `sum_c alpha_t (1 - p_t)^gamma CE(p, y)`,
