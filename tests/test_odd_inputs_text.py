@@ -6,8 +6,8 @@ Every case writes tiny train/test (sometimes validation) files, trains for one e
 small network, and checks what the run leaves: exit status 0 and no traceback, a
 `metrics.json` with the test figures in range, and a SavedModel that
 `tf.saved_model.load` loads and whose `serving_default` answers the raw inputs of the test
-file (strings, or token lists for the tagger) plus, for text, an empty and a
-punctuation-only string.
+file (strings, or token lists for the tagger) plus an empty and a punctuation-only string
+(for the tagger, a row of padding only).
 
 The cases of one trainer run one after another in one Python process (this file run as a
 script), so TensorFlow is imported once per trainer rather than once per case: each case is
@@ -40,7 +40,8 @@ SMALL = {
     TEXT: ["--epochs=1", "--batch_size=8", "--embedding_dim=8", "--filters=4"],
     TAGGING: ["--epochs=1", "--batch_size=8", "--word_dim=8", "--char_units=4", "--lstm_units=8"],
 }
-# Served besides the test file's texts: empty after tokenization, and punctuation only.
+# Served besides the test file's texts: empty, and punctuation only. (Tagging requests get
+# a row of padding only.)
 EXTRA_TEXTS = ["", "?!"]
 
 
@@ -480,7 +481,7 @@ def write_case(name: str, case: Case, folder) -> dict:
     if case.trainer == TEXT:
         serve = raw_texts(test) + EXTRA_TEXTS
     else:
-        sentences = token_lists(test)
+        sentences = [*token_lists(test), []]  # and a request row of padding only
         width = max(len(s) for s in sentences)
         serve = [s + [""] * (width - len(s)) for s in sentences]
     return {"name": name, "argv": argv, "serve": serve, "model_dir": str(folder / "model")}
@@ -534,7 +535,7 @@ def check_text(case: Case, result: dict, metrics: dict) -> None:
 def check_tagging(case: Case, result: dict, metrics: dict) -> None:
     f1_in_range(metrics, None)
     served = result["served"]
-    sentences = token_lists(case.files["test_file"])
+    sentences = [*token_lists(case.files["test_file"]), []]
     assert served["lengths"] == [len(s) for s in sentences]
     for tokens, tags in zip(sentences, served["tags"], strict=True):
         assert all(tag in metrics["tags"] for tag in tags[: len(tokens)]), tags
