@@ -26,6 +26,7 @@ EXAMPLE_ARGUMENTS = {
     "SGDW": "dict(weight_decay=1e-4)",
     "SGDWTFA": "dict(weight_decay=1e-4)",
     "SWA": "dict(optimizer=keras.optimizers.SGD())",
+    "SpectralNormalization": "dict(layer=keras.layers.Dense(2))",
     "BackupAndRestore": "dict(backup_dir='backup')",
     "CRF": "dict(units=3)",
     "CRFModelWrapper": "dict(base_model=keras.Sequential([keras.Input((3, 4))]), units=3)",

@@ -123,7 +123,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "layers.Snake": ("addons", "kerasdl.activations.snake", "scalar trainable frequency"),
     "layers.Sparsemax": ("addons", "kerasdl.addons.activations.sparsemax", ""),
     "layers.SpatialPyramidPooling2D": ("none", "", "not ported yet"),
-    "layers.SpectralNormalization": ("addons", "keras.layers.SpectralNormalization", ""),
+    "layers.SpectralNormalization": (
+        "addons",
+        "keras.layers.SpectralNormalization",
+        "tfa's `u`, `w` names",
+    ),
     "layers.StochasticDepth": ("addons", "kerasdl.layers.StochasticDepth", ""),
     "layers.TLU": ("none", "", "not ported yet"),
     "layers.WeightNormalization": (
