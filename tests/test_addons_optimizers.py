@@ -500,3 +500,16 @@ def test_tfa_yogi(sparse, case, beta1, l1, l2, dtype):
             )
             moments[i] = (m, v)
             assert_close_for(dtype, variables[i], var_np[i])
+
+
+@pytest.mark.slow
+def test_tfa_novograd_fit_simple_linear_model():
+    random = np.random.RandomState(0x2020)
+    x = random.standard_normal((100000, 3))
+    w = random.standard_normal((3, 1))
+    y = x @ w + random.standard_normal((100000, 1)) * 1e-5
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(tfa.optimizers.NovoGrad(), loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    x = random.standard_normal((100, 3))
+    assert np.max(np.abs(model.predict(x, verbose=0) - x @ w)) < 1e-2
