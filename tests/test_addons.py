@@ -444,3 +444,13 @@ def test_adamw_decay_var_list_matches_tfa_and_round_trips():
     restored = keras.optimizers.deserialize(config)
     assert type(restored) is tfa.optimizers.AdamW
     assert restored.get_config()["exclude_from_weight_decay"] == ["bias"]
+
+
+# --- register (tfa's tests/register_test.py) -----------------------------------------------
+
+
+def test_tfa_multiple_register():
+    tfa.register_all()
+    tfa.register_all()
+    for name in ("CRF", "CRFModelWrapper", "SWA", "WeightNormalization", "hardshrink"):
+        assert keras.saving.get_registered_object(f"Addons>{name}") is not None
