@@ -194,3 +194,19 @@ def test_tfa_wrapper_serialization(tmp_path):
     for before, after in zip(model.get_weights(), restored.get_weights(), strict=True):
         np.testing.assert_array_equal(before, after)
     assert original == cloned
+
+
+def test_wrapper_reads_the_base_model_mask():
+    inputs = keras.Input((None,), dtype="int32")
+    features = keras.layers.Embedding(10, 8, mask_zero=True)(inputs)
+    base_model = keras.Model(inputs, keras.layers.LSTM(8, return_sequences=True)(features))
+    model = tfa.text.CRFModelWrapper(base_model, 4)
+    model.compile("sgd")
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    y = np.array([[1, 2, 3, 0, 0], [1, 1, 0, 0, 0]])
+    (potentials, lengths, kernel), decoded = model(x, return_crf_internal=True)
+    np.testing.assert_array_equal(lengths, [3, 2])
+    np.testing.assert_array_equal(np.asarray(decoded)[x == 0], 0)
+    expected = -np.mean(tfa.text.crf_log_likelihood(potentials, y, lengths, kernel)[0])
+    crf_loss = model.test_on_batch(x, y, return_dict=True)["crf_loss"]
+    np.testing.assert_allclose(crf_loss, expected, rtol=1e-5)
