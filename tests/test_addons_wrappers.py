@@ -153,17 +153,20 @@ def test_tfa_removal(make, input_shape, rnn, data_init):
     assert isinstance(removed, type(base_layer))
 
 
-def test_rnn_weight_normalization_trains_in_fit():
-    model = keras.Sequential(
-        [
-            keras.Input((5, 3)),
-            tfa.layers.WeightNormalization(keras.layers.LSTM(4), data_init=False),
-            keras.layers.Dense(1),
-        ]
-    )
+@pytest.mark.parametrize(
+    "make, data_init",
+    [(lambda: keras.layers.LSTM(4), False), (lambda: keras.layers.Dense(4), True)],
+    ids=["LSTM", "Dense_data_init"],
+)
+def test_weight_normalization_trains_in_fit(make, data_init):
+    wrapper = tfa.layers.WeightNormalization(make(), data_init=data_init)
+    model = keras.Sequential([keras.Input((5, 3)), wrapper, keras.layers.Dense(1)])
     model.compile("adam", "mse")
     x = np.random.RandomState(2).normal(size=(16, 5, 3)).astype("float32")
-    g = np.asarray(model.layers[0].g) if model.layers[0].built else None
-    model.fit(x, x[:, -1, :1], epochs=2, batch_size=8, verbose=0)
-    assert g is None or not np.allclose(model.layers[0].g, g)
-    assert np.asarray(model.layers[0].initialized)
+    y = x[:, -1, :1] if isinstance(wrapper.layer, keras.layers.RNN) else x[..., :1]
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert bool(np.asarray(wrapper.initialized))
+    # g was initialised once, in the first batch, then trained.
+    g = np.asarray(wrapper.g)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert not np.allclose(wrapper.g, g)
