@@ -456,22 +456,30 @@ def yogi_update(param, grad, t, m, v, alpha=0.01, beta1=0.9, beta2=0.999, eps=1e
     return param, m, v
 
 
+YOGI_CASES = [
+    # (case, beta1, l1, l2, sparse); tfa ran the last two dense only.
+    *[
+        (case, beta1, l1, l2, sparse)
+        for case, beta1, l1, l2 in [
+            ("basic", 0.0, 0.0, 0.0),
+            ("regularization", 0.0, 0.1, 0.2),
+            ("momentum", 0.9, 0.0, 0.0),
+            ("momentum_regularization", 0.9, 0.1, 0.2),
+        ]
+        for sparse in (False, True)
+    ],
+    ("tensor_learning_rate", 0.9, 0.0, 0.0, False),
+    ("sharing", 0.9, 0.0, 0.0, False),
+]
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize(
-    "case, beta1, l1, l2",
-    [
-        ("basic", 0.0, 0.0, 0.0),
-        ("regularization", 0.0, 0.1, 0.2),
-        ("momentum", 0.9, 0.0, 0.0),
-        ("momentum_regularization", 0.9, 0.1, 0.2),
-        ("tensor_learning_rate", 0.9, 0.0, 0.0),
-        ("sharing", 0.9, 0.0, 0.0),
-    ],
+    "case, beta1, l1, l2, sparse",
+    YOGI_CASES,
+    ids=[f"{c[0]}-{'sparse' if c[4] else 'dense'}" for c in YOGI_CASES],
 )
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
-def test_tfa_yogi(sparse, case, beta1, l1, l2, dtype):
-    if sparse and case in ("tensor_learning_rate", "sharing"):
-        pytest.skip("tfa ran these dense only")
+def test_tfa_yogi(case, beta1, l1, l2, sparse, dtype):
     var_np = [np.array([1.0, 2.0], dtype), np.array([3.0, 4.0], dtype)]
     grads_np = [np.array([0.1, 0.1], dtype), np.array([0.01, 0.01], dtype)]
     variables = [keras.Variable(v) for v in var_np]
