@@ -137,7 +137,8 @@ class CRF(keras.layers.Layer):
 
 
 def _is_concrete(tensor) -> bool:
-    return hasattr(tensor, "numpy") or not keras.ops.is_tensor(tensor)
+    """A value known now (NumPy, a list, an eager tensor), not a graph or symbolic one."""
+    return isinstance(tensor, (np.ndarray, list, tuple)) or hasattr(tensor, "numpy")
 
 
 def _check_right_padded(mask) -> None:
