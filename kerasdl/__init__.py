@@ -6,6 +6,7 @@ Importing kerasdl registers every custom object with Keras serialization
 
 from kerasdl import (
     activations,
+    addons,
     backup,
     callbacks,
     data,
@@ -19,6 +20,5 @@ from kerasdl import (
     regularizers,
     schedules,
 )
-from kerasdl import addons  # last: tfa's names wrap the modules above
 
 __version__ = "0.1.0"
