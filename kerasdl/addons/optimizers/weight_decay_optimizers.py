@@ -12,10 +12,11 @@ same decay to any Keras optimizer class.
 import re
 
 import keras
-from keras import ops
 
-from kerasdl.optimizers.adamw_tfa import AdamWTFA
+from kerasdl.optimizers.adamw_tfa import AdamWTFA, decay_like_tfa
 from kerasdl.optimizers.sgdw_tfa import SGDWTFA
+from kerasdl.optimizers.sparse import GradientRows
+from kerasdl.optimizers.weight_decay import ScheduledWeightDecayMixin
 
 __all__ = ["AdamW", "DecoupledWeightDecayExtension", "SGDW", "extend_with_decoupled_weight_decay"]
 
@@ -131,7 +132,7 @@ class SGDW(_DecaySelection, SGDWTFA):
         self._set_exclusions(exclude_from_weight_decay)
 
 
-class DecoupledWeightDecayExtension(_DecaySelection):
+class DecoupledWeightDecayExtension(_DecaySelection, ScheduledWeightDecayMixin):
     """Mixin giving a Keras optimizer tfa's decoupled weight decay: each step first
     `var -= weight_decay * var` (dense gradients: the whole variable; `tf.IndexedSlices`:
     the rows present, as tfa), then the base optimizer's step. Keras' own
@@ -150,48 +151,10 @@ class DecoupledWeightDecayExtension(_DecaySelection):
         self.weight_decay = wd
         self._set_exclusions(exclude_from_weight_decay)
 
-    def _apply_weight_decay(self, variables):
-        return  # decoupled decay is applied in update_step, with tfa's meaning
-
-    def _current_weight_decay(self, dtype):
-        decay = self.weight_decay
-        if isinstance(decay, keras.optimizers.schedules.LearningRateSchedule):
-            decay = decay(self.iterations)
-        elif callable(decay):
-            decay = decay()
-        return ops.cast(decay, dtype)
-
     def update_step(self, gradient, variable, learning_rate):
-        if self.weight_decay is not None and self._use_weight_decay(variable):
-            decay = self._current_weight_decay(variable.dtype)
-            indices = getattr(gradient, "indices", None)
-            if indices is None:
-                self.assign_sub(variable, decay * variable)
-            else:
-                import tensorflow as tf
-
-                # Each row present once, however often it repeats (tfa summed repeated
-                # rows before the step, so it decayed them once).
-                indices, _ = tf.unique(tf.reshape(indices, [-1]))
-                rows = tf.IndexedSlices(decay * tf.gather(variable, indices), indices)
-                variable.scatter_sub(rows)
+        # Rows repeated in a sparse gradient are decayed once (tfa summed them first).
+        decay_like_tfa(self, variable, GradientRows(gradient, variable))
         return super().update_step(gradient, variable, learning_rate)
-
-    def get_config(self):
-        config = super().get_config()
-        decay = self.weight_decay
-        if isinstance(decay, keras.optimizers.schedules.LearningRateSchedule) or callable(decay):
-            config["weight_decay"] = keras.saving.serialize_keras_object(decay)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        if isinstance(config.get("weight_decay"), dict):
-            config = dict(config)
-            config["weight_decay"] = keras.saving.deserialize_keras_object(
-                config["weight_decay"], custom_objects=custom_objects
-            )
-        return super().from_config(config, custom_objects=custom_objects)
 
 
 def extend_with_decoupled_weight_decay(base_optimizer):
