@@ -190,7 +190,7 @@ def test_tfds_name_with_softmax(tmp_path):
     "case, flags, expected",
     [
         ("bad_line", ["--test_file={bad}"], "bad.txt:3: expected 3 columns"),
-        ("unseen_tag", ["--test_file={unseen}"], "unseen.txt:2: tag 'B-XYZ' does not occur"),
+        ("not_a_chunk_tag", ["--test_file={unseen}"], "unseen.txt:2: bad tag for IOB2"),
         ("model", ["--model=crf_only"], "--model: unknown model 'crf_only'"),
         ("scheme", ["--train_scheme=BIOES", "--output_scheme=IOB1"], "--output_scheme:"),
         ("missing", ["--train_file={missing}"], "missing.txt"),
@@ -200,7 +200,7 @@ def test_bad_input_exits_2_with_one_line(files, tmp_path, case, flags, expected)
     bad = tmp_path / "bad.txt"
     bad.write_text("He PRP B-NP\nreckons VBZ B-VP\nthe B-NP\n")
     unseen = tmp_path / "unseen.txt"
-    unseen.write_text("He PRP B-NP\nreckons VBZ B-XYZ\n")
+    unseen.write_text("He PRP B-NP\nreckons VBZ VBZ\n")
     paths = dict(bad=bad, unseen=unseen, missing=tmp_path / "missing.txt")
     flags = [f.format(**paths) for f in flags]
     base = [f"--train_file={files / 'train.txt'}", f"--test_file={files / 'test.txt'}"]

@@ -227,9 +227,9 @@ BAD_INPUTS = {
         lambda d: [f"--train_file={d / 'nope.tsv'}", f"--test_file={d / 'nope.tsv'}"],
         "nope.tsv: file not found",
     ),
-    "three_columns": (
+    "no_tab": (
         lambda d: [
-            _file("train_file", d / "bad.tsv", GOOD + "pos\tx\ty\n"),
+            _file("train_file", d / "bad.tsv", GOOD + "pos x y\n"),
             _file("test_file", d / "test.tsv", GOOD),
         ],
         "bad.tsv:3: expected 2 tab-separated columns",
