@@ -186,16 +186,28 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "optimizers.KerasLegacyOptimizer": ("none", "", "Keras 3 has no legacy optimizers"),
     "optimizers.LAMB": ("keras", "keras.optimizers.Lamb", "no exclude_from_* arguments"),
     "optimizers.LazyAdam": ("none", "", "not ported yet"),
-    "optimizers.Lookahead": ("addons", "kerasdl.optimizers.Lookahead", ""),
+    "optimizers.Lookahead": (
+        "addons",
+        "kerasdl.optimizers.Lookahead",
+        "hands the inner optimizer sparse gradients with repeated rows summed",
+    ),
     "optimizers.MovingAverage": ("keras", "`use_ema=True, ema_momentum=` on any optimizer", ""),
     "optimizers.MultiOptimizer": (
         "keras",
         "keras.optimizers.MultiOptimizer",
         "takes an optimizer_map",
     ),
-    "optimizers.NovoGrad": ("addons", "kerasdl.optimizers.NovoGrad", ""),
+    "optimizers.NovoGrad": (
+        "addons",
+        "kerasdl.optimizers.NovoGrad",
+        "sparse as tfa (rows summed, absent rows untouched); sparse amsgrad works",
+    ),
     "optimizers.ProximalAdagrad": ("none", "", "not ported yet"),
-    "optimizers.RectifiedAdam": ("addons", "kerasdl.optimizers.RectifiedAdam", ""),
+    "optimizers.RectifiedAdam": (
+        "addons",
+        "kerasdl.optimizers.RectifiedAdam",
+        "sparse as tfa; weight_decay a float, schedule or callable",
+    ),
     "optimizers.SGDW": ("addons", "kerasdl.optimizers.SGDWTFA", "decay not scaled by lr, as tfa"),
     "optimizers.SWA": (
         "addons",
@@ -204,7 +216,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     ),
     "optimizers.Triangular2CyclicalLearningRate": ("none", "", "not ported yet"),
     "optimizers.TriangularCyclicalLearningRate": ("none", "", "not ported yet"),
-    "optimizers.Yogi": ("addons", "kerasdl.optimizers.Yogi", ""),
+    "optimizers.Yogi": (
+        "addons",
+        "kerasdl.optimizers.Yogi",
+        "sparse as tfa (rows summed, absent rows untouched)",
+    ),
     "optimizers.extend_with_decoupled_weight_decay": ("addons", "keras.optimizers", ""),
     # rnn
     "rnn.ESNCell": ("none", "", _RNN),
