@@ -120,3 +120,18 @@ def test_vectors_are_assigned_and_stay_out_of_configs(tmp_path):
     np.testing.assert_array_equal(
         np.asarray(loaded.get_layer("word_embedding").embeddings), vectors
     )
+
+
+def test_rescaled_vectors_keep_unknown_rows_and_padding():
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(0, 0.6, (6, 8)).astype(np.float32)
+    matrix[0] = 0
+    known = np.array([False, False, True, True, True, False])
+    vectors = emb.PretrainedEmbeddings(matrix, 3, "v", [str(i) for i in range(6)], known)
+    scaled = vectors.rescaled(0.1)
+    assert scaled.matrix[known].std() == pytest.approx(0.1, rel=1e-4)
+    np.testing.assert_array_equal(scaled.matrix[~known], matrix[~known])
+    # One factor for all found rows: directions and relative norms are kept.
+    ratio = scaled.matrix[known] / matrix[known]
+    np.testing.assert_allclose(ratio, ratio[0, 0], rtol=1e-5)
+    assert vectors.matrix is matrix  # the original is left alone

@@ -68,6 +68,7 @@ flags.DEFINE_enum(
 flags.DEFINE_string(
     "embeddings_mode", None, f"{', '.join(EMBEDDING_MODES)}; default non-static with vectors."
 )
+flags.DEFINE_float("embeddings_std", 0.0, "Rescale the vectors to this std per value; 0: as read.")
 flags.DEFINE_integer("cv_folds", 0, "k-fold cross-validation on the training data first; 0: off.")
 flags.DEFINE_float("validation_fraction", 0.1, "Share of training data held out for validation.")
 flags.DEFINE_integer("min_count", 1, "Words seen fewer times in training become unknown.")
@@ -114,6 +115,8 @@ def build_model(
     if vectors is not None:
         mode = FLAGS.embeddings_mode or "non-static"
         vectors = vectors.for_vocabulary(preprocessor.get_vocabulary(), seed=FLAGS.seed)
+        if FLAGS.embeddings_std:
+            vectors = vectors.rescaled(FLAGS.embeddings_std)
         embeddings = vectors.matrix
         print(f"{vectors.source}: vectors for {vectors.found} of {len(vectors.matrix) - 2} words")
     common = dict(embedding_dim=FLAGS.embedding_dim, embeddings=embeddings, embeddings_mode=mode)
@@ -176,6 +179,8 @@ def check_flags() -> None:
         raise trainer.InputError("--validation_fraction", "must be between 0 and 1")
     if not 0 <= FLAGS.label_smoothing < 1:
         raise trainer.InputError("--label_smoothing", "must be in [0, 1)")
+    if FLAGS.embeddings_std < 0:
+        raise trainer.InputError("--embeddings_std", "must be >= 0 (0: vectors as read)")
     if FLAGS.dropout is not None and not 0 <= FLAGS.dropout < 1:
         raise trainer.InputError("--dropout", "must be in [0, 1)")
 
