@@ -1,7 +1,10 @@
 """Shared fixtures: the project's read-only benchmark data and golden references."""
 
+import json
 import os
 import pathlib
+import subprocess
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -43,3 +46,23 @@ def head_blocks(source: pathlib.Path, path: pathlib.Path, count: int, separator:
     `separator="\\n\\n"`) to `path`; returns `path`, for small slices of the shared data."""
     path.write_text(separator.join(source.read_text().split(separator)[:count]) + "\n")
     return path
+
+
+def two_cpu_result(script: str, names, cwd) -> dict:
+    """Runs `script` (which sets up two logical CPUs, so it needs a fresh interpreter:
+    devices are fixed at TF start) with `json.dumps(names)` as its argument; returns the
+    JSON it prints after `RESULT`, checked to hold one entry per name."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    run = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(names)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT")]
+    assert run.returncode == 0 and lines, run.stderr[-3000:]
+    result = json.loads(lines[0][len("RESULT") :])
+    assert sorted(result) == sorted(names)
+    return result

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import two_cpu_result
 
 from kerasdl import optimizers as kdo
 
@@ -267,20 +268,7 @@ _MIRRORED_SCRIPT = textwrap.dedent(
 
 
 def _check_mirrored(repo_root, names):
-    """Two logical CPUs, so it runs in a fresh interpreter (devices are fixed at TF start)."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    run = subprocess.run(
-        [sys.executable, "-c", _MIRRORED_SCRIPT, json.dumps(names)],
-        cwd=repo_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT")]
-    assert run.returncode == 0 and lines, run.stderr[-3000:]
-    result = json.loads(lines[0][len("RESULT") :])
-    assert sorted(result) == sorted(names)
+    result = two_cpu_result(_MIRRORED_SCRIPT, names, repo_root)
     for name, (err, steps, dsteps) in result.items():
         assert steps == dsteps == 4, name
         assert err < 1e-5, (name, err)

@@ -3,17 +3,14 @@
 schedule or callable. References: `tests/data/optimizer_goldens.npz`, written by
 `tests/data/make_optimizer_goldens.py` with tensorflow-addons 0.23."""
 
-import json
-import os
 import pathlib
-import subprocess
-import sys
 import textwrap
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import two_cpu_result
 
 from kerasdl import optimizers as kdo
 from kerasdl.optimizers.sparse import deduplicate
@@ -492,20 +489,7 @@ _MIRRORED_EMBEDDING_SCRIPT = textwrap.dedent(
 
 
 def _check_mirrored_embedding(repo_root, names):
-    """Two logical CPUs, so it runs in a fresh interpreter (devices are fixed at TF start)."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    run = subprocess.run(
-        [sys.executable, "-c", _MIRRORED_EMBEDDING_SCRIPT, json.dumps(names)],
-        cwd=repo_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT")]
-    assert run.returncode == 0 and lines, run.stderr[-3000:]
-    result = json.loads(lines[0][len("RESULT") :])
-    assert sorted(result) == sorted(names)
+    result = two_cpu_result(_MIRRORED_EMBEDDING_SCRIPT, names, repo_root)
     for name, (err, row_never_seen_moved) in result.items():
         assert err < 1e-5, (name, err)
         assert row_never_seen_moved == 0.0, name
