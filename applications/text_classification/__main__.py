@@ -66,7 +66,9 @@ flags.DEFINE_enum(
     "embeddings", None, list(NAMED_VECTORS), "Named pretrained vectors (pip install .[vectors])."
 )
 flags.DEFINE_string(
-    "embeddings_mode", None, f"{', '.join(EMBEDDING_MODES)}; default non-static with vectors."
+    "embeddings_mode",
+    None,
+    f"{', '.join(EMBEDDING_MODES)}; default with vectors: rand+static (textcnn), else non-static.",
 )
 flags.DEFINE_float("embeddings_std", 0.0, "Rescale the vectors to this std per value; 0: as read.")
 flags.DEFINE_integer("cv_folds", 0, "k-fold cross-validation on the training data first; 0: off.")
@@ -113,7 +115,11 @@ def build_model(
 ) -> keras.Model:
     embeddings, mode = None, FLAGS.embeddings_mode or "rand"
     if vectors is not None:
-        mode = FLAGS.embeddings_mode or "non-static"
+        # textcnn keeps its 300-d random embeddings and adds the vectors as a frozen
+        # channel: replacing them by 50-d GloVe (non-static) fell from 76.8 to 72.5 on MR,
+        # adding them rose to 81.3 (README).
+        default = "rand+static" if FLAGS.model == "textcnn" else "non-static"
+        mode = FLAGS.embeddings_mode or default
         vectors = vectors.for_vocabulary(preprocessor.get_vocabulary(), seed=FLAGS.seed)
         if FLAGS.embeddings_std:
             vectors = vectors.rescaled(FLAGS.embeddings_std)
