@@ -1,6 +1,7 @@
-"""kerasdl.addons.losses' triplet, contrastive, pinball, GIoU and sparsemax losses against
-the cases of tfa 0.23's losses/tests/triplet_test.py, contrastive_test.py,
-quantiles_test.py and sparsemax_loss_test.py (inputs and expected values are tfa's; its
+"""kerasdl.addons.losses' triplet, contrastive, lifted, N-pair, pinball, GIoU, kappa and
+sparsemax losses against the cases of tfa 0.23's losses/tests/triplet_test.py,
+contrastive_test.py, lifted_test.py, npairs_test.py, quantiles_test.py, kappa_loss_test.py
+and sparsemax_loss_test.py (inputs and expected values are tfa's; its
 numpy references are rewritten here from the papers' definitions), and against tfa's own
 outputs on random inputs (tests/data/make_addons_loss_goldens.py)."""
 
@@ -110,6 +111,9 @@ def test_tfa_triplet_docstring_values():
         "pinball_loss",
         "giou_loss",
         "sparsemax_loss",
+        "lifted_struct_loss",
+        "npairs_loss",
+        "npairs_multilabel_loss",
     ],
 )
 def test_tfa_functions_by_registered_name(name):
@@ -127,6 +131,10 @@ def test_tfa_functions_by_registered_name(name):
         tfa.losses.PinballLoss(tau=0.1),
         tfa.losses.GIoULoss(mode="iou"),
         tfa.losses.SparsemaxLoss(),
+        tfa.losses.LiftedStructLoss(margin=0.5),
+        tfa.losses.NpairsLoss(name="nl"),
+        tfa.losses.NpairsMultilabelLoss(name="nml"),
+        tfa.losses.WeightedKappaLoss(num_classes=4, weightage="linear", epsilon=0.001),
     ],
     ids=lambda loss: type(loss).__name__,
 )
@@ -280,7 +288,7 @@ def test_giou_goldens(mode):
 
 
 def numpy_sparsemax_loss(z, q):
-    """Martins and Astudillo's eq. 18 with the threshold tau(z) found by sorting."""
+    """Martins and Astudillo's loss with the threshold tau(z) found by sorting."""
     z = z - z.mean(axis=1, keepdims=True)
     z_sorted = -np.sort(-z, axis=1)
     k = np.arange(1, z.shape[1] + 1)
@@ -343,7 +351,7 @@ def test_tfa_sparsemax_loss_zero_and_special_values(dtype):
 
 def test_tfa_sparsemax_loss_gradient():
     """The gradient of the loss in the logits is sparsemax(z) - q (Martins and Astudillo,
-    eq. 19); tfa checked it against finite differences."""
+    section 3); tfa checked it against finite differences."""
     z, q = one_hot_problem(7)
     z = tf.constant(z)
     with tf.GradientTape() as tape:
@@ -400,6 +408,127 @@ _MIRRORED_SCRIPT = textwrap.dedent(
 
 
 def test_metric_learning_losses_mine_each_replicas_batch(repo_root):
-    result = two_cpu_result(_MIRRORED_SCRIPT, ["TripletSemiHardLoss", "TripletHardLoss"], repo_root)
+    names = ["TripletSemiHardLoss", "TripletHardLoss", "LiftedStructLoss"]
+    result = two_cpu_result(_MIRRORED_SCRIPT, names, repo_root)
     for name, error in result.items():
         assert error < 1e-5, (name, error)
+
+
+# --- lifted_test --------------------------------------------------------------------------
+
+
+def numpy_lifted(labels, embeddings, margin):
+    """Oh Song et al.'s eq. 4, one log-sum-exp per ordered positive pair."""
+    d = numpy_distances(embeddings.astype("float64"), "L2")
+    total, pairs = 0.0, 0
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if i == j or labels[i] != labels[j]:
+                continue
+            terms = np.concatenate(
+                [margin - d[i][labels != labels[i]], margin - d[j][labels != labels[j]]]
+            )
+            pairs += 1
+            total += max(np.log(np.sum(np.exp(terms))) + d[i, j], 0.0) ** 2
+    return total / pairs / 2.0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_tfa_lifted_struct_loss(dtype):
+    rng = np.random.RandomState(2)
+    embeddings = rng.rand(10, 6).astype("float32")
+    labels = rng.randint(0, 4, size=10).astype("float32")
+    loss = tfa.losses.LiftedStructLoss()(labels, embeddings.astype(dtype))
+    tolerance = 1e-5 if dtype == "float32" else 1e-2
+    np.testing.assert_allclose(float(loss), numpy_lifted(labels, embeddings, 1.0), rtol=tolerance)
+
+
+@pytest.mark.parametrize("margin", [1.0, 0.5])
+def test_lifted_goldens(margin):
+    labels = golden("metric_learning.inputs/random/labels")
+    embeddings = 2.0 * golden("metric_learning.inputs/random/embeddings")
+    y = tfa.losses.lifted_struct_loss(labels, embeddings, margin)
+    np.testing.assert_allclose(y, golden(f"lifted_struct_loss/{margin}/y"), rtol=1e-5)
+
+
+# --- npairs_test --------------------------------------------------------------------------
+
+CORNERS = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]], "float32")
+SIMILARITIES = CORNERS @ CORNERS.T
+
+
+def test_tfa_npairs_loss():
+    loss = tfa.losses.NpairsLoss(name="nl")
+    assert loss.name == "nl" and loss.reduction == "none"
+    np.testing.assert_allclose(loss(np.arange(4), SIMILARITIES), 0.253856, rtol=1e-6, atol=1e-6)
+
+
+def test_tfa_npairs_multilabel_loss():
+    loss = tfa.losses.NpairsMultilabelLoss(name="nml")
+    assert loss.name == "nml" and loss.reduction == "none"
+    single = np.eye(4, dtype="int64")
+    np.testing.assert_allclose(loss(single, SIMILARITIES), 0.253856, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        loss(tf.sparse.from_dense(single), SIMILARITIES), 0.253856, rtol=1e-6, atol=1e-6
+    )
+    multi = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1]], "int64")
+    np.testing.assert_allclose(loss(multi, SIMILARITIES), 1.420522, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        loss(tf.sparse.from_dense(multi), SIMILARITIES), 1.420522, rtol=1e-6, atol=1e-6
+    )
+
+
+def test_npairs_goldens():
+    similarities = golden("npairs_loss/random/similarities")
+    y = tfa.losses.npairs_loss(golden("npairs_loss/random/labels"), similarities)
+    np.testing.assert_allclose(y, golden("npairs_loss/random/y"), rtol=1e-6)
+    labels = golden("npairs_multilabel_loss/random/labels")
+    y = tfa.losses.npairs_multilabel_loss(labels, similarities)
+    np.testing.assert_allclose(y, golden("npairs_multilabel_loss/random/y"), rtol=1e-6)
+
+
+# --- kappa_loss_test ----------------------------------------------------------------------
+
+
+def numpy_kappa_loss(y_true, y_pred, weightage="quadratic", epsilon=1e-6):
+    """log of observed over chance-expected weighted disagreement (de la Torre et al.)."""
+    n, k = y_true.shape
+    classes = np.arange(k)
+    gap = classes[:, None] - classes[None]
+    weights = np.abs(gap) if weightage == "linear" else gap**2
+    observed = np.sum(weights[y_true.argmax(axis=1)] * y_pred)
+    expected = np.sum(weights * np.outer(y_true.sum(axis=0), y_pred.sum(axis=0))) / n
+    return np.log(observed / expected + epsilon)
+
+
+def kappa_problem(samples, classes, seed):
+    rng = np.random.RandomState(seed)
+    y_true = np.eye(classes, dtype="int64")[rng.uniform(size=(samples, classes)).argmax(axis=1)]
+    y_pred = rng.uniform(size=(samples, classes))
+    return y_true, (y_pred / y_pred.sum(axis=1, keepdims=True)).astype("float32")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_tfa_weighted_kappa_loss(seed):
+    y_true, y_pred = kappa_problem(50, 4, seed)
+    loss = tfa.losses.WeightedKappaLoss(num_classes=4, weightage="linear")(y_true, y_pred)
+    np.testing.assert_allclose(loss, numpy_kappa_loss(y_true, y_pred, "linear"), 1e-5, 1e-5)
+    y_true, y_pred = kappa_problem(100, 3, seed)
+    loss = tfa.losses.WeightedKappaLoss(num_classes=3)(y_true, y_pred)
+    np.testing.assert_allclose(loss, numpy_kappa_loss(y_true, y_pred), 1e-5, 1e-5)
+
+
+def test_tfa_weighted_kappa_config():
+    loss = tfa.losses.WeightedKappaLoss(4, weightage="linear", name="kappa_loss", epsilon=0.001)
+    assert loss.num_classes == 4 and loss.weightage == "linear" and loss.name == "kappa_loss"
+    np.testing.assert_allclose(loss.epsilon, 0.001)
+    with pytest.raises(ValueError, match="weighting"):
+        tfa.losses.WeightedKappaLoss(4, weightage="cubic")
+
+
+@pytest.mark.parametrize("weightage", ["linear", "quadratic"])
+def test_weighted_kappa_goldens(weightage):
+    y_true = golden("WeightedKappaLoss.inputs/random/y_true")
+    y_pred = golden("WeightedKappaLoss.inputs/random/y_pred")
+    loss = tfa.losses.WeightedKappaLoss(5, weightage)(y_true, y_pred)
+    np.testing.assert_allclose(loss, golden(f"WeightedKappaLoss/{weightage}/y"), rtol=1e-5)

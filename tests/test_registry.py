@@ -26,6 +26,9 @@ EXAMPLE_ARGUMENTS = {
     "SGDW": "dict(weight_decay=1e-4)",
     "SGDWTFA": "dict(weight_decay=1e-4)",
     "SWA": "dict(optimizer=keras.optimizers.SGD())",
+    "MovingAverage": "dict(optimizer=keras.optimizers.SGD())",
+    "MultiHeadAttention": "dict(head_size=2, num_heads=2)",
+    "MultiOptimizer": "dict(optimizers_and_layers=[(keras.optimizers.SGD(), keras.layers.ReLU())])",
     "SpectralNormalization": "dict(layer=keras.layers.Dense(2))",
     "BackupAndRestore": "dict(backup_dir='backup')",
     "CRF": "dict(units=3)",
@@ -45,6 +48,7 @@ EXAMPLE_ARGUMENTS = {
     "TransformerEncoder": "dict(num_heads=2, intermediate_dim=8)",
     "Warmup": "dict(after=keras.optimizers.schedules.CosineDecay(0.1, 100), warmup_steps=10)",
     "WeightNormalization": "dict(layer=keras.layers.Dense(2))",
+    "WeightedKappaLoss": "dict(num_classes=3)",
 }
 
 CENSUS = """

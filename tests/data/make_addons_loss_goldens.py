@@ -72,6 +72,29 @@ for name, target in (("one_hot", one_hot), ("multi_label", multi)):
     z = tfa.losses.SparsemaxLoss()(target, logits)
     put(f"sparsemax_loss/{name}", logits=logits, labels=target, y=y.numpy(), reduced=z.numpy())
 
+# Lifted structured: the metric-learning inputs, unnormalized.
+for margin in (1.0, 0.5):
+    y = tfa.losses.lifted_struct_loss(labels, 2.0 * embeddings, margin)
+    put(f"lifted_struct_loss/{margin}", y=y.numpy())
+
+# N-pairs: a similarity matrix, class labels and multi-label indicators.
+similarities = rng.normal(size=(8, 8)).astype("float32")
+pair_classes = np.array([0, 1, 2, 1, 3, 0, 2, 4])
+indicators = rng.randint(0, 2, (8, 5))
+indicators[np.arange(8), pair_classes] = 1
+put("npairs_loss/random", labels=pair_classes, similarities=similarities)
+put("npairs_loss/random", y=tfa.losses.npairs_loss(pair_classes, similarities).numpy())
+y = tfa.losses.npairs_multilabel_loss(indicators, similarities)
+put("npairs_multilabel_loss/random", labels=indicators, y=y.numpy())
+
+# Weighted kappa: one-hot labels and softmax outputs over 5 ordinal classes.
+kappa_true = np.eye(5, dtype="float32")[rng.randint(0, 5, 16)]
+kappa_pred = rng.dirichlet(np.ones(5), 16).astype("float32")
+put("WeightedKappaLoss.inputs/random", y_true=kappa_true, y_pred=kappa_pred)
+for weightage in ("linear", "quadratic"):
+    y = tfa.losses.WeightedKappaLoss(5, weightage)(kappa_true, kappa_pred)
+    put(f"WeightedKappaLoss/{weightage}", y=y.numpy())
+
 path = pathlib.Path(__file__).with_name("addons_loss_goldens.npz")
 np.savez(path, **out)
 print(f"wrote {len(out)} arrays to {path} (tf {tf.__version__}, tfa {tfa.__version__})")

@@ -7,7 +7,8 @@ from keras import ops
 @keras.saving.register_keras_serializable(package="Addons")
 def contrastive_loss(y_true, y_pred, margin=1.0):
     """Contrastive loss (Hadsell, Chopra and LeCun 2006, "Dimensionality Reduction by
-    Learning an Invariant Mapping", eq. 4 without its factor 1/2, as tfa):
+    Learning an Invariant Mapping", eq. 4 without its factor 1/2 and with
+    y = 1 for a similar pair (the paper's Y = 0), as tfa):
     `y d^2 + (1 - y) max(margin - d, 0)^2`.
 
     Args:

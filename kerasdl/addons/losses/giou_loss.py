@@ -6,7 +6,7 @@ from keras import ops
 
 def _giou(boxes1, boxes2, mode):
     """GIoU (or IoU) of boxes `[..., 4]` encoded `[y_min, x_min, y_max, x_max]`
-    (Rezatofighi et al. 2019, "Generalized Intersection over Union", algorithm 1)."""
+    (Rezatofighi et al. 2019, "Generalized Intersection over Union", algorithms 1 and 2)."""
     y_min1, x_min1, y_max1, x_max1 = ops.unstack(boxes1, 4, axis=-1)
     y_min2, x_min2, y_max2, x_max2 = ops.unstack(boxes2, 4, axis=-1)
     area1 = ops.maximum(x_max1 - x_min1, 0.0) * ops.maximum(y_max1 - y_min1, 0.0)

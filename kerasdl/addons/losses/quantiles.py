@@ -7,7 +7,7 @@ from keras import ops
 @keras.saving.register_keras_serializable(package="Addons")
 def pinball_loss(y_true, y_pred, tau=0.5):
     """Pinball loss of quantile regression (Koenker and Bassett 1978, "Regression
-    Quantiles", eq. 1.3): `max(tau (y - y_hat), (tau - 1)(y - y_hat))`, averaged over the
+    Quantiles"): `max(tau (y - y_hat), (tau - 1)(y - y_hat))`, averaged over the
     last axis. Minimizing it estimates the `tau` conditional quantile; `tau=0.5` is half
     the L1 loss.
 

@@ -8,8 +8,8 @@ from kerasdl.addons.activations import sparsemax as _sparsemax
 
 @keras.saving.register_keras_serializable(package="Addons")
 def sparsemax_loss(logits, sparsemax, labels, name=None):
-    """Sparsemax loss (Martins and Astudillo 2016, "From Softmax to Sparsemax", eq. 18,
-    written with the sparsemax output `p` in place of the threshold tau):
+    """Sparsemax loss (Martins and Astudillo 2016, "From Softmax to Sparsemax", section
+    3, written with the sparsemax output `p` in place of the threshold tau):
     `sum_{j: p_j > 0} p_j (z_j - p_j / 2) + sum_j q_j (q_j / 2 - z_j)`.
 
     Args:

@@ -40,7 +40,7 @@ def _masked_minimum(data, mask):
 @keras.saving.register_keras_serializable(package="Addons")
 def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
     """Triplet loss with semi-hard negative mining (Schroff et al. 2015, "FaceNet",
-    eq. 1 and section 3.2).
+    section 3.2).
 
     For every anchor `a` and positive `p` (same label, `p != a`) the negative is the
     closest `n` with `d(a, n) > d(a, p)`; if there is none, the farthest negative of `a`.
@@ -84,7 +84,7 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
 @keras.saving.register_keras_serializable(package="Addons")
 def triplet_hard_loss(y_true, y_pred, margin=1.0, soft: bool = False, distance_metric="L2"):
     """Triplet loss with batch-hard mining (Hermans et al. 2017, "In Defense of the
-    Triplet Loss for Person Re-Identification", eq. 5; the soft margin is their eq. 6).
+    Triplet Loss for Person Re-Identification": batch hard, and its soft margin).
 
     Each anchor takes its farthest positive and its closest negative; the loss is the
     mean over anchors of `max(d_ap - d_an + margin, 0)`, or `log(1 + exp(d_ap - d_an))`

@@ -2,13 +2,16 @@
 
 `AdamW`/`SGDW` keep tfa's weight decay (`var -= weight_decay * var`, not scaled by the
 learning rate) and its `exclude_from_weight_decay` / `decay_var_list`; `RectifiedAdam`,
-`Lookahead`, `Yogi` and `NovoGrad` are kerasdl's; `SWA` is tfa's optimizer wrapper.
-Keras 3 covers `LAMB`
-(`keras.optimizers.Lamb`), `MovingAverage` (`use_ema=True`) and `MultiOptimizer`
-(`keras.optimizers.MultiOptimizer`) with other arguments: see BUILD_NOTES.
+`Lookahead`, `Yogi` and `NovoGrad` are kerasdl's; `SWA` and `MovingAverage` are tfa's
+optimizer wrappers; `LAMB` (tfa's decay inside the trust ratio, and its exclusions) and
+`MultiOptimizer` (optimizer-layer pairs) take tfa's arguments on Keras 3's
+`keras.optimizers.Lamb` and `keras.optimizers.MultiOptimizer`.
 """
 
+from kerasdl.addons.optimizers.discriminative_layer_training import MultiOptimizer
+from kerasdl.addons.optimizers.lamb import LAMB
 from kerasdl.addons.optimizers.lookahead import Lookahead
+from kerasdl.addons.optimizers.moving_average import MovingAverage
 from kerasdl.addons.optimizers.novograd import NovoGrad
 from kerasdl.addons.optimizers.rectified_adam import RectifiedAdam
 from kerasdl.addons.optimizers.stochastic_weight_averaging import SWA
@@ -23,7 +26,10 @@ from kerasdl.addons.optimizers.yogi import Yogi
 __all__ = [
     "AdamW",
     "DecoupledWeightDecayExtension",
+    "LAMB",
     "Lookahead",
+    "MovingAverage",
+    "MultiOptimizer",
     "NovoGrad",
     "RectifiedAdam",
     "SGDW",
