@@ -45,6 +45,7 @@ def triplet_semihard_loss(y_true, y_pred, margin=1.0, distance_metric="L2"):
     For every anchor `a` and positive `p` (same label, `p != a`) the negative is the
     closest `n` with `d(a, n) > d(a, p)`; if there is none, the farthest negative of `a`.
     The loss is the mean of `max(margin + d(a, p) - d(a, n), 0)` over all such pairs.
+    The mining holds a `[batch_size]^3` comparison in memory, as tfa's did.
 
     Args:
       y_true: `[batch_size]` (or `[batch_size, 1]`) integer class labels.
