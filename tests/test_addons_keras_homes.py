@@ -6,6 +6,8 @@ tfa wrote `lr=` and the tf.keras 2 `decay=` argument; the cases here write
 `learning_rate=` and an `InverseTimeDecay` schedule.
 """
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -311,3 +313,262 @@ def test_multi_optimizer_model_saves_and_fits(tmp_path):
     np.testing.assert_array_equal(before[1], after[1])
     with pytest.raises(RuntimeError):
         tfa.optimizers.MultiOptimizer()
+
+
+# MultiHeadAttention: multihead_attention_test.py (shapes, masks, config) and goldens
+
+
+GOLDENS = np.load(pathlib.Path(__file__).parent / "data" / "addons_keras_goldens.npz")
+
+
+def golden(prefix):
+    return {k[len(prefix) + 1 :]: GOLDENS[k] for k in GOLDENS.files if k.startswith(prefix + "/")}
+
+
+MHA_KWARGS = {"output_size_no_bias": dict(output_size=6, use_projection_bias=False)}
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["qkv", "output_size_no_bias", "no_value", "mask_per_head", "mask_no_batch", "extra_dims"],
+)
+def test_multihead_attention_matches_tfa(case):
+    g = golden(f"MultiHeadAttention/{case}")
+    inputs = [g[f"input{i}"] for i in range(3) if f"input{i}" in g]
+    layer = tfa.layers.MultiHeadAttention(
+        head_size=4, num_heads=3, return_attn_coef=True, **MHA_KWARGS.get(case, {})
+    )
+    layer.build([x.shape for x in inputs])
+    layer.set_weights([g[f"weight{i}"] for i in range(len(layer.weights))])
+    assert [w.name for w in layer.weights][:4] == [
+        "query_kernel",
+        "key_kernel",
+        "value_kernel",
+        "projection_kernel",
+    ]
+    output, coef = layer(inputs, mask=g.get("mask"))
+    np.testing.assert_allclose(output, g["output"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(coef, g["attn_coef"], rtol=1e-5, atol=1e-6)
+    if "mask" in g:
+        mask = np.broadcast_to(g["mask"] if g["mask"].ndim == 4 else g["mask"][None], coef.shape)
+        np.testing.assert_array_equal(np.asarray(coef) != 0, mask)
+
+
+def test_multihead_attention_shapes():
+    q, k, v = np.ones((10, 5, 9)), np.ones((10, 7, 11)), np.ones((10, 7, 13))
+    mha = tfa.layers.MultiHeadAttention(head_size=12, num_heads=8, output_size=20)
+    assert mha([q, k, v]).shape == (10, 5, 20)
+    mha = tfa.layers.MultiHeadAttention(head_size=12, num_heads=8)
+    assert mha([q[0], k[0], v[0]]).shape == (5, 13)  # no batch
+    mha = tfa.layers.MultiHeadAttention(head_size=12, num_heads=8, return_attn_coef=True)
+    assert mha.compute_output_shape([(10, 5, 9), (10, 7, 11), (10, 7, 13)]) == (
+        (10, 5, 13),
+        (10, 8, 5, 7),
+    )
+    output, coef = mha([q, k])
+    assert output.shape == (10, 5, 11) and coef.shape == (10, 8, 5, 7)
+    with pytest.raises(ValueError):
+        tfa.layers.MultiHeadAttention(head_size=12, num_heads=8, output_size=0)
+    with pytest.raises(ValueError):
+        mha([q, k, v], mask=np.ones((4, 7)))
+
+
+def test_multihead_attention_config_save_and_fit(tmp_path):
+    mha = tfa.layers.MultiHeadAttention(head_size=12, num_heads=8, dropout=0.5)
+    restored = tfa.layers.MultiHeadAttention.from_config(mha.get_config())
+    assert (restored.head_size, restored.num_heads, restored._droput_rate) == (12, 8, 0.5)
+
+    inputs = keras.Input((42, 13))
+    net, coef = tfa.layers.MultiHeadAttention(
+        head_size=12, num_heads=8, dropout=0.5, return_attn_coef=True
+    )([inputs, inputs, inputs])
+    net = keras.layers.Dense(10, activation="softmax")(keras.layers.GlobalAveragePooling1D()(net))
+    model = keras.Model(inputs, [net, coef])
+    model.compile(loss=["sparse_categorical_crossentropy", None], optimizer="adam")
+    x = np.random.default_rng(0).uniform(size=(20, 42, 13)).astype("float32")
+    model.fit(x, np.arange(20) % 10, batch_size=10, epochs=1, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert model.layers[1].get_config() == loaded.layers[1].get_config()
+    for a, b in zip(model.predict(x, verbose=0), loaded.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+# image: color_ops_test.py and filters_test.py, with goldens
+
+
+@pytest.mark.parametrize("case", ["nhwc", "hwc_low_contrast", "hw_float", "bins_300"])
+def test_equalize_matches_tfa(case):
+    g = golden(f"equalize/{case}")
+    output = tfa.image.equalize(g["image"], bins=300 if case == "bins_300" else 256)
+    assert output.dtype == g["image"].dtype
+    np.testing.assert_array_equal(output, g["output"])
+
+
+def test_equalize_of_uniform_images_is_identity():
+    """tfa's `test_equalize_with_PIL` image (PIL equalizes np.arange images to themselves)
+    and `test_equalize_dtype_shape`'s dtypes and ranks."""
+    image = np.arange(256 * 256 * 3).reshape(256, 256, 3) % 256
+    for dtype in ("uint8", "int32", "int64", "float16", "float32", "float64"):
+        np.testing.assert_array_equal(tfa.image.equalize(image.astype(dtype)), image)
+    np.testing.assert_array_equal(tfa.image.equalize(image[..., 0]), image[..., 0])
+    batch = np.stack([image] * 2).astype("uint8")
+    np.testing.assert_array_equal(tfa.image.equalize(batch), batch)
+
+
+CASES_FILTER = {
+    "default": dict(),
+    "reflect_5x3_sigma_pair": dict(filter_shape=(5, 3), sigma=(1.5, 0.7)),
+    "constant_4": dict(filter_shape=4, sigma=2.0, padding="CONSTANT", constant_values=10.0),
+    "symmetric_3": dict(filter_shape=3, sigma=0.5, padding="SYMMETRIC"),
+    "hw_uint8": dict(sigma=1.2),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES_FILTER))
+def test_gaussian_filter2d_matches_tfa(case):
+    g = golden(f"gaussian_filter2d/{case}")
+    output = tfa.image.gaussian_filter2d(g["image"], **CASES_FILTER[case])
+    assert output.dtype == g["image"].dtype and output.shape == g["image"].shape
+    np.testing.assert_allclose(output, g["output"], rtol=1e-5, atol=1e-4)
+
+
+def test_gaussian_filter2d_arguments():
+    image = np.ones((5, 5, 1), "float32")
+    np.testing.assert_allclose(tfa.image.gaussian_filter2d(image), image, rtol=1e-6)
+    with pytest.raises(ValueError):
+        tfa.image.gaussian_filter2d(image, sigma=-1.0)
+    with pytest.raises(ValueError):
+        tfa.image.gaussian_filter2d(image, sigma=(1.0, 1.0, 1.0))
+    with pytest.raises(ValueError):
+        tfa.image.gaussian_filter2d(image, padding="WRAP")
+    with pytest.raises(ValueError):
+        tfa.image.gaussian_filter2d(np.ones((1, 5, 5, 1, 1)))
+
+
+@pytest.mark.parametrize("case", ["uint8_0.0", "uint8_0.3", "uint8_1.0", "uint8_2.5"])
+def test_sharpness_matches_tfa(case):
+    g = golden(f"sharpness/{case}")
+    output = tfa.image.sharpness(g["image"], float(case.split("_")[1]))
+    assert output.dtype == g["image"].dtype
+    np.testing.assert_array_equal(output, g["output"])
+
+
+def test_sharpness_float_image_and_tensor_factor():
+    g = golden("sharpness/float_hwc_1.7")
+    np.testing.assert_allclose(tfa.image.sharpness(g["image"], 1.7), g["output"], atol=1e-4)
+    np.testing.assert_allclose(
+        tfa.image.sharpness(g["image"], tf.constant(1.7)), g["output"], atol=1e-4
+    )
+
+
+IMAGE_DTYPES = ["uint8", "int32", "int64", "float16", "float32", "float64"]
+IMAGE_SHAPES = [(5, 5), (5, 5, 1), (5, 5, 3), (4, 5, 5), (4, 5, 5, 1), (4, 5, 5, 3)]
+
+
+@pytest.mark.parametrize("dtype", IMAGE_DTYPES)
+@pytest.mark.parametrize("shape", IMAGE_SHAPES)
+def test_equalize_and_sharpness_keep_dtype_and_shape(dtype, shape):
+    image = np.ones(shape, dtype)
+    for output in (tfa.image.equalize(image), tfa.image.sharpness(image, 0)):
+        assert np.asarray(output).dtype == image.dtype
+        np.testing.assert_array_equal(output, image)
+
+
+def test_equalize_and_sharpness_match_pil():
+    Image = pytest.importorskip("PIL.Image")
+    from PIL import ImageEnhance, ImageOps
+
+    rng = np.random.RandomState(0)
+    image = rng.randint(0, 255, size=(4, 3, 3, 3)).astype("uint8")
+    expected = np.stack([ImageOps.equalize(Image.fromarray(i)) for i in image])
+    np.testing.assert_array_equal(tfa.image.equalize(image), expected)
+    image = rng.randint(0, 255, size=(10, 5, 5, 3)).astype("uint8")
+    for factor in (0, 0.25, 0.5, 0.75, 1):
+        expected = np.stack(
+            [ImageEnhance.Sharpness(Image.fromarray(i)).enhance(factor) for i in image]
+        )
+        np.testing.assert_allclose(tfa.image.sharpness(image, factor), expected, atol=1)
+
+
+# PearsonsCorrelation: streaming_correlations_test.py (its Pearson cases) and goldens
+
+
+@pytest.mark.parametrize("case", ["ties", "perfect", "serialization", "random_clipped"])
+def test_pearsons_correlation_matches_tfa(case):
+    g = golden(f"PearsonsCorrelation/{case}")
+    args = [int(a) if i >= 4 else float(a) for i, a in enumerate(g["args"])]
+    metric = tfa.metrics.PearsonsCorrelation(*args)
+    metric.update_state(g["actuals"][:3], g["preds"][:3])
+    metric.update_state(g["actuals"][3:], g["preds"][3:])
+    np.testing.assert_allclose(float(metric.result()), g["result"], rtol=1e-5, atol=1e-6)
+
+
+def test_pearsons_correlation_against_scipy_values():
+    """tfa's SciPy comparisons (decimal=2 on ties and streaming, 7 on perfect/reversed);
+    -0.5618297 is tfa's docstring value for the ties case."""
+    actuals, preds = [12, 2, 1, 12, 2], [1, 4, 7, 1, 0]
+    metric = tfa.metrics.PearsonsCorrelation(0, 13, 0, 8)
+    metric.update_state(np.array(actuals, "int32"), np.array(preds, "int32"))
+    np.testing.assert_allclose(float(metric.result()), -0.5618297, rtol=1e-6)
+    np.testing.assert_almost_equal(float(metric.result()), np.corrcoef(actuals, preds)[0, 1], 2)
+    streaming = tfa.metrics.PearsonsCorrelation(0, 13, 0, 8)
+    for a, p in zip(actuals, preds, strict=True):
+        streaming.update_state([[a]], [[p]])
+    np.testing.assert_allclose(float(streaming.result()), float(metric.result()), rtol=1e-6)
+    ranks = np.arange(1, 9)
+    for preds in (ranks / 10, ranks[::-1] / 10):
+        metric = tfa.metrics.PearsonsCorrelation(0, 10, 0.0, 1.0)
+        metric.update_state(ranks, preds)
+        np.testing.assert_almost_equal(
+            float(metric.result()), np.corrcoef(ranks, preds)[0, 1], decimal=6
+        )
+
+
+def test_pearsons_correlation_config_reset_and_fit():
+    metric = tfa.metrics.PearsonsCorrelation(name="PearsonsCorrelation")
+    assert metric.dtype == "float32" and (metric.actual_min, metric.actual_max) == (0.0, 1.0)
+    restored = tfa.metrics.PearsonsCorrelation.from_config(metric.get_config())
+    assert restored.name == "PearsonsCorrelation" and restored.actual_max == 1.0
+    assert type(keras.metrics.deserialize(keras.metrics.serialize(metric))) is type(metric)
+
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 16)).astype("float32")
+    y = rng.integers(0, 2, (256, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy", metrics=[metric]
+    )
+    history = model.fit(x, y, epochs=1, batch_size=32, verbose=0, validation_data=(x, y))
+    preds = model.predict(x, verbose=0)
+    metric.reset_state()
+    metric.update_state(y, preds)
+    np.testing.assert_allclose(
+        float(metric.result()), history.history["val_PearsonsCorrelation"][-1], rtol=1e-5
+    )
+    np.testing.assert_almost_equal(
+        float(metric.result()), np.corrcoef(preds[:, 0], y[:, 0])[0, 1], 2
+    )
+
+
+@pytest.mark.parametrize("shape", [(10, 10), (10, 10, 3), (2, 10, 10, 3)])
+@pytest.mark.parametrize("padding", ["SYMMETRIC", "CONSTANT", "REFLECT"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gaussian_filter2d_matches_scipy(shape, padding, dtype):
+    """tfa's `test_gaussian_filter2d` and `test_gaussian_filter2d_different_sigma`."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    modes = {"SYMMETRIC": "reflect", "CONSTANT": "constant", "REFLECT": "mirror"}
+    image = np.arange(np.prod(shape)).reshape(shape).astype(dtype)
+    sigma = {2: [1.0, 1.0], 3: [1.0, 1.0, 0.0], 4: [0.0, 1.0, 1.0, 0.0]}[len(shape)]
+    expected = ndimage.gaussian_filter(image, sigma, mode=modes[padding])
+    output = tfa.image.gaussian_filter2d(image, 9, 1, padding=padding)
+    tolerance = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(output, expected, rtol=tolerance * 10, atol=tolerance * 1e3)
+    if shape == (10, 10) and padding == "REFLECT":
+        image = np.arange(40 * 40).reshape(40, 40).astype("float32")
+        np.testing.assert_allclose(
+            tfa.image.gaussian_filter2d(image, [9, 17], [1.0, 2.0]),
+            ndimage.gaussian_filter(image, [1.0, 2.0], mode="mirror"),
+            rtol=1e-5,
+            atol=1e-3,
+        )

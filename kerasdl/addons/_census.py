@@ -24,7 +24,7 @@ KINDS = ("addons", "kerasdl", "keras", "none")
 
 _SEQ2SEQ = "seq2seq (attention wrappers, decoders, samplers) is not ported yet"
 _RNN = "tfa's RNN cells are not ported yet"
-_CORR = "streaming histogram approximation; Keras 3 computes it exactly on each batch"
+_CORR = "tfa's streaming histogram estimate; Keras' `PearsonCorrelation`: exact per batch"
 
 CENSUS: dict[str, tuple[str, str, str]] = {
     ".register_all": ("addons", "no-op", "importing kerasdl.addons registers every class"),
@@ -67,9 +67,13 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "image.connected_components": ("none", "", "custom kernel, not ported"),
     "image.cutout": ("addons", "kerasdl.ops.cutout", "odd sizes also accepted"),
     "image.dense_image_warp": ("none", "", "not ported yet"),
-    "image.equalize": ("keras", "keras.layers.Equalization", ""),
+    "image.equalize": ("addons", "keras.ops", "tfa's table (`keras.layers.Equalization`: random)"),
     "image.euclidean_dist_transform": ("none", "", "custom kernel, not ported"),
-    "image.gaussian_filter2d": ("keras", "keras.layers.RandomGaussianBlur", "random sigma"),
+    "image.gaussian_filter2d": (
+        "addons",
+        "keras.ops.depthwise_conv",
+        "fixed sigma (`keras.layers.RandomGaussianBlur`: random)",
+    ),
     "image.interpolate_bilinear": ("none", "", "not ported yet"),
     "image.interpolate_spline": ("none", "", "not ported yet"),
     "image.mean_filter2d": (
@@ -82,7 +86,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "image.random_hsv_in_yiq": ("none", "", "custom kernel; Augmenter `hue:H,saturation:S`"),
     "image.resampler": ("none", "", "custom kernel, not ported"),
     "image.rotate": ("addons", "kerasdl.ops.rotate", ""),
-    "image.sharpness": ("keras", "keras.layers.RandomSharpness", "random factor"),
+    "image.sharpness": (
+        "addons",
+        "keras.ops.depthwise_conv",
+        "fixed factor (`keras.layers.RandomSharpness`: random)",
+    ),
     "image.shear_x": ("addons", "kerasdl.ops.transform", "`replace` colour, as tfa"),
     "image.shear_y": ("addons", "kerasdl.ops.transform", "`replace` colour, as tfa"),
     "image.sparse_image_warp": ("none", "", "not ported yet"),
@@ -113,9 +121,9 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "layers.MaxUnpooling2DV2": ("none", "", "not ported yet"),
     "layers.Maxout": ("none", "", "not ported yet"),
     "layers.MultiHeadAttention": (
-        "keras",
-        "keras.layers.MultiHeadAttention",
-        "Keras' takes key_dim, returns the projection",
+        "addons",
+        "keras.ops.einsum",
+        "tfa's weights and [query, key, value] call (Keras': other kernels, q/k/v biases)",
     ),
     "layers.NoisyDense": ("none", "", "not ported yet"),
     "layers.PoincareNormalize": ("none", "", "not ported yet"),
@@ -173,7 +181,7 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "metrics.MatthewsCorrelationCoefficient": ("none", "", "not ported yet"),
     "metrics.MeanMetricWrapper": ("addons", "keras.metrics.MeanMetricWrapper", ""),
     "metrics.MultiLabelConfusionMatrix": ("none", "", "not ported yet"),
-    "metrics.PearsonsCorrelation": ("keras", "keras.metrics.PearsonCorrelation", _CORR),
+    "metrics.PearsonsCorrelation": ("addons", "keras.metrics.Metric", _CORR),
     "metrics.RSquare": ("addons", "keras.metrics.R2Score", "multioutput = class_aggregation"),
     "metrics.SpearmansRank": ("none", "", "not ported yet"),
     "metrics.hamming_distance": ("none", "", "not ported yet"),

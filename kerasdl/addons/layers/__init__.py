@@ -1,8 +1,8 @@
 """tfa.layers under Keras 3: tfa's names and arguments.
 
-`CRF`, `GELU`, `Snake`, `Sparsemax`, `InstanceNormalization` and `WeightNormalization`
-(recurrent layers included) are written for tfa's configs and values (registered under
-"Addons"); `StochasticDepth` is kerasdl's; `GroupNormalization`,
+`CRF`, `GELU`, `MultiHeadAttention`, `Snake`, `Sparsemax`, `InstanceNormalization` and
+`WeightNormalization` (recurrent layers included) are written for tfa's configs and values
+(registered under "Addons"); `StochasticDepth` is kerasdl's; `GroupNormalization`,
 `SpectralNormalization` and the adaptive pooling layers are Keras 3's. The rest is listed
 in BUILD_NOTES' migration table.
 """
@@ -17,6 +17,7 @@ from kerasdl.addons.layers.adaptive_pooling import (
 )
 from kerasdl.addons.layers.crf import CRF
 from kerasdl.addons.layers.gelu import GELU
+from kerasdl.addons.layers.multihead_attention import MultiHeadAttention
 from kerasdl.addons.layers.normalizations import GroupNormalization, InstanceNormalization
 from kerasdl.addons.layers.snake import Snake
 from kerasdl.addons.layers.sparsemax import Sparsemax
@@ -35,6 +36,7 @@ __all__ = [
     "GELU",
     "GroupNormalization",
     "InstanceNormalization",
+    "MultiHeadAttention",
     "Snake",
     "Sparsemax",
     "SpectralNormalization",
