@@ -5,6 +5,7 @@ and sparsemax_loss_test.py (inputs and expected values are tfa's; its
 numpy references are rewritten here from the papers' definitions), and against tfa's own
 outputs on random inputs (tests/data/make_addons_loss_goldens.py)."""
 
+import json
 import pathlib
 import textwrap
 
@@ -12,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import two_cpu_result
+from conftest import script_result
 
 import kerasdl.addons as tfa
 from kerasdl.addons.losses import contrastive, quantiles, triplet
@@ -409,7 +410,8 @@ _MIRRORED_SCRIPT = textwrap.dedent(
 
 def test_metric_learning_losses_mine_each_replicas_batch(repo_root):
     names = ["TripletSemiHardLoss", "TripletHardLoss", "LiftedStructLoss"]
-    result = two_cpu_result(_MIRRORED_SCRIPT, names, repo_root)
+    result = script_result(_MIRRORED_SCRIPT, json.dumps(names), cwd=repo_root)
+    assert sorted(result) == sorted(names)
     for name, error in result.items():
         assert error < 1e-5, (name, error)
 

@@ -2,16 +2,13 @@
 MirroredStrategy, SAM and `get`."""
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import two_cpu_result
+from conftest import script_result
 
 from kerasdl import optimizers as kdo
 
@@ -268,7 +265,8 @@ _MIRRORED_SCRIPT = textwrap.dedent(
 
 
 def _check_mirrored(repo_root, names):
-    result = two_cpu_result(_MIRRORED_SCRIPT, names, repo_root)
+    result = script_result(_MIRRORED_SCRIPT, json.dumps(names), cwd=repo_root)
+    assert sorted(result) == sorted(names)
     for name, (err, steps, dsteps) in result.items():
         assert steps == dsteps == 4, name
         assert err < 1e-5, (name, err)
@@ -331,18 +329,12 @@ _JAX_SCRIPT = textwrap.dedent(
 def test_jax_backend_golden_and_fit(golden, repo_root):
     """The optimizers are keras.ops code: jitted stateless_apply under JAX hits the goldens."""
     pytest.importorskip("jax")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    run = subprocess.run(
-        [sys.executable, "-c", _JAX_SCRIPT, str(golden / "optimizers.npz")],
+    result = script_result(
+        _JAX_SCRIPT,
+        str(golden / "optimizers.npz"),
         cwd=repo_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        env={"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"},
     )
-    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT")]
-    assert run.returncode == 0 and lines, run.stderr[-3000:]
-    result = json.loads(lines[0][len("RESULT") :])
     assert all(result.values()), result
 
 

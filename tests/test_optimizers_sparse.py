@@ -3,6 +3,7 @@
 schedule or callable. References: `tests/data/optimizer_goldens.npz`, written by
 `tests/data/make_optimizer_goldens.py` with tensorflow-addons 0.23."""
 
+import json
 import pathlib
 import textwrap
 
@@ -10,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import two_cpu_result
+from conftest import script_result
 
 from kerasdl import optimizers as kdo
 from kerasdl.optimizers.sparse import deduplicate
@@ -489,7 +490,8 @@ _MIRRORED_EMBEDDING_SCRIPT = textwrap.dedent(
 
 
 def _check_mirrored_embedding(repo_root, names):
-    result = two_cpu_result(_MIRRORED_EMBEDDING_SCRIPT, names, repo_root)
+    result = script_result(_MIRRORED_EMBEDDING_SCRIPT, json.dumps(names), cwd=repo_root)
+    assert sorted(result) == sorted(names)
     for name, (err, row_never_seen_moved) in result.items():
         assert err < 1e-5, (name, err)
         assert row_never_seen_moved == 0.0, name

@@ -1,15 +1,14 @@
 """tfa.optimizers.MovingAverage: an exponential moving average of the weights, as a wrapper."""
 
-import warnings
-
 import keras
 from keras import ops
 
+from kerasdl.addons.optimizers.averaged_weights import AveragedWeights
 from kerasdl.optimizers.wrapper import OptimizerWrapper
 
 
 @keras.saving.register_keras_serializable(package="Addons")
-class MovingAverage(OptimizerWrapper):
+class MovingAverage(AveragedWeights, OptimizerWrapper):
     """Keeps an exponential moving average of the weights an inner optimizer trains.
 
     As tfa 0.23 (and `tf.train.ExponentialMovingAverage`): the averages start at the
@@ -113,19 +112,6 @@ class MovingAverage(OptimizerWrapper):
         if slot_name != "average":
             raise KeyError(f"MovingAverage has one slot, 'average'; got {slot_name!r}")
         return self._averages[self._get_variable_index(var)]
-
-    def assign_average_vars(self, var_list):
-        """Assigns each variable of `var_list` its moving average; variables the
-        optimizer does not train are skipped with a warning, as tfa."""
-        for variable in var_list:
-            try:
-                average = self._averages[self._get_variable_index(variable)]
-            except (AttributeError, KeyError, IndexError) as error:
-                warnings.warn(
-                    f"Unable to assign average slot to {variable.path}: {error!r}", stacklevel=2
-                )
-                continue
-            variable.assign(average)
 
     def get_config(self):
         num_updates = self._num_updates

@@ -1,15 +1,14 @@
 """tfa.optimizers.SWA: stochastic weight averaging as an optimizer wrapper."""
 
-import warnings
-
 import keras
 from keras import ops
 
+from kerasdl.addons.optimizers.averaged_weights import AveragedWeights
 from kerasdl.optimizers.wrapper import OptimizerWrapper
 
 
 @keras.saving.register_keras_serializable(package="Addons")
-class SWA(OptimizerWrapper):
+class SWA(AveragedWeights, OptimizerWrapper):
     """Stochastic Weight Averaging around any Keras or kerasdl optimizer.
 
     Izmailov et al. 2018, "Averaging Weights Leads to Wider Optima and Better
@@ -71,20 +70,6 @@ class SWA(OptimizerWrapper):
     def after_step(self, trainable_variables):
         averages = [self._averages[self._get_variable_index(v)] for v in trainable_variables]
         self.update_each(self._average_update, zip(averages, trainable_variables, strict=True))
-
-    def assign_average_vars(self, var_list):
-        """Assigns each variable of `var_list` its running average; variables the
-        optimizer does not train (BatchNormalization statistics, ...) are skipped with a
-        warning, as tfa."""
-        for variable in var_list:
-            try:
-                average = self._averages[self._get_variable_index(variable)]
-            except (AttributeError, KeyError, IndexError) as error:
-                warnings.warn(
-                    f"Unable to assign average slot to {variable.path}: {error!r}", stacklevel=2
-                )
-                continue
-            variable.assign(average)
 
     def get_config(self):
         return {
