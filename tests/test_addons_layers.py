@@ -94,7 +94,7 @@ def test_tfa_snake_layer(dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_tfa_sparsemax_layer_against_numpy(dtype):
-    from tests.test_addons import _np_sparsemax
+    from test_addons import _np_sparsemax
 
     z = np.random.RandomState(1).uniform(low=-3, high=3, size=(17, 10)).astype(dtype)
     layer_test(tfa.layers.Sparsemax, {"dtype": dtype}, z, _np_sparsemax(z).astype(dtype))
