@@ -70,17 +70,11 @@ class PretrainedEmbeddings:
         the one these vectors were read for); its tokens without a vector get Kim's
         U(-a, a)."""
         rows = {t: i for i, t in enumerate(self.vocabulary) if self.known[i]}
-        rng = np.random.default_rng(seed)
-        size = (len(vocabulary), self.dim)
-        matrix = rng.uniform(-unknown_scale, unknown_scale, size).astype(np.float32)
-        matrix[0] = 0.0
-        known = np.zeros(len(vocabulary), bool)
-        for i, token in enumerate(vocabulary):
-            if i > 0 and str(token) in rows:
-                matrix[i] = self.matrix[rows[str(token)]]
-                known[i] = True
-        found = int(known[2:].sum())
-        return PretrainedEmbeddings(matrix, found, self.source, [str(t) for t in vocabulary], known)
+        source_rows = [rows.get(str(t), -1) if i > 0 else -1 for i, t in enumerate(vocabulary)]
+        source_rows = np.array(source_rows, np.int64)
+        known = source_rows >= 0
+        values = self.matrix[source_rows[known]]
+        return _assemble(vocabulary, known, values, self.dim, self.source, seed, unknown_scale)
 
     def rescaled(self, std: float) -> PretrainedEmbeddings:
         """These vectors multiplied by one factor so that the found rows' values have
@@ -107,6 +101,25 @@ def _open_text(path: str, encoding: str):
     if path.endswith(".gz"):
         return gzip.open(path, "rt", encoding=encoding, newline="\n")
     return open(path, encoding=encoding, newline="\n")
+
+
+def _assemble(
+    vocabulary: Sequence[str],
+    known: np.ndarray,
+    values: np.ndarray,
+    dim: int,
+    source: str,
+    seed: int,
+    unknown_scale: float,
+) -> PretrainedEmbeddings:
+    """The `[V, dim]` matrix of `vocabulary`: `values` in the rows where `known` (bool `[V]`,
+    false at padding), Kim's U(-unknown_scale, unknown_scale) elsewhere, zeros at padding."""
+    rng = np.random.default_rng(seed)
+    matrix = rng.uniform(-unknown_scale, unknown_scale, (len(vocabulary), dim)).astype(np.float32)
+    matrix[0] = 0.0
+    matrix[known] = values
+    found = int(known[2:].sum())
+    return PretrainedEmbeddings(matrix, found, source, [str(t) for t in vocabulary], known)
 
 
 def load_embeddings(
@@ -185,16 +198,11 @@ def load_embeddings(
         raise InputError(path, f"cannot read ({error})") from None
     if dim is None:
         raise InputError(path, "no vectors (empty file)")
-    rng = np.random.default_rng(seed)
-    matrix = rng.uniform(-unknown_scale, unknown_scale, (len(vocabulary), dim)).astype(np.float32)
-    matrix[0] = 0.0
     vectors = {**lowered, **exact}
     known = np.zeros(len(vocabulary), bool)
-    for i, vector in vectors.items():
-        matrix[i] = vector
-        known[i] = True
-    found = int(known[2:].sum())
-    return PretrainedEmbeddings(matrix, found, path, vocabulary, known)
+    known[list(vectors)] = True
+    values = np.array([vectors[i] for i in np.flatnonzero(known)], np.float32).reshape(-1, dim)
+    return _assemble(vocabulary, known, values, dim, path, seed, unknown_scale)
 
 
 # Vectors shipped as Python packages, loaded by name: the package, the `[N, d]` float32
@@ -258,13 +266,8 @@ def load_named_embeddings(
     known = rows >= 0
     wanted = np.unique(rows[known])  # sorted: one pass over the mapped file
     read = np.asarray(table[wanted], np.float32)
-    rng = np.random.default_rng(seed)
-    matrix = rng.uniform(-unknown_scale, unknown_scale, (len(vocabulary), table.shape[1]))
-    matrix = matrix.astype(np.float32)
-    matrix[0] = 0.0
-    matrix[known] = read[np.searchsorted(wanted, rows[known])]
-    found = int(known[2:].sum())
-    return PretrainedEmbeddings(matrix, found, name, vocabulary, known)
+    values = read[np.searchsorted(wanted, rows[known])]
+    return _assemble(vocabulary, known, values, table.shape[1], name, seed, unknown_scale)
 
 
 def coverage(vectors: PretrainedEmbeddings, token_ids: Sequence[np.ndarray] | np.ndarray) -> dict:
