@@ -139,26 +139,35 @@ def load_npz(path: str) -> ImageData:
     )
 
 
-def split_examples(images, labels, fraction: float, seed: int, source: str):
-    """Holds out ``ceil(fraction * N)`` examples: `(x_kept, x_held, y_kept, y_held)`.
+def split_indices(count: int, held: int, seed: int, labels=None):
+    """`(kept, held_out)` indices of `count` examples, `held` of them held out, seeded.
 
-    Stratified (every class in both parts, in proportion) where that is possible: each
-    class has two examples or more and both parts have room for one of each class.
-    Otherwise (tiny data, many classes) the split is uniform at random, so a class may be
-    missing from one part. Raises `InputError` naming `source` when nothing would be kept.
+    Stratified by `labels` (every class in both parts, in proportion) where that is
+    possible: each class has two examples or more and both parts have room for one of each
+    class. Otherwise (no labels, tiny data, many classes) uniform at random, so a class may
+    be missing from one part. The images' and the texts' validation splits both use it.
     """
     from sklearn.model_selection import train_test_split
 
+    stratify = None
+    if labels is not None and len(labels):
+        counts = np.unique(np.asarray(labels), return_counts=True)[1]
+        if counts.min() >= 2 and min(held, count - held) >= len(counts):
+            stratify = labels
+    return train_test_split(np.arange(count), test_size=held, random_state=seed, stratify=stratify)
+
+
+def split_examples(images, labels, fraction: float, seed: int, source: str):
+    """Holds out ``ceil(fraction * N)`` examples (`split_indices`):
+    `(x_kept, x_held, y_kept, y_held)`. Raises `InputError` naming `source` when nothing
+    would be kept."""
     held = math.ceil(fraction * len(labels))
-    kept = len(labels) - held
-    if kept < 1:
+    if len(labels) - held < 1:
         raise InputError(
             source, f"{len(labels)} example(s) are too few to hold out {fraction:.0%} of them"
         )
-    counts = np.bincount(labels)
-    classes = int((counts > 0).sum())
-    stratify = labels if counts[counts > 0].min() >= 2 and min(held, kept) >= classes else None
-    return train_test_split(images, labels, test_size=held, random_state=seed, stratify=stratify)
+    kept, held_out = split_indices(len(labels), held, seed, labels)
+    return images[kept], images[held_out], labels[kept], labels[held_out]
 
 
 def with_validation_split(data: ImageData, fraction: float, seed: int) -> ImageData:

@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasdl.data.errors import InputError
-from kerasdl.data.sources import EpochShuffle
+from kerasdl.data.sources import EpochShuffle, split_indices
 
 PAD_ID = 0  # TextVectorization's mask token ''
 OOV_ID = 1  # TextVectorization's '[UNK]'
@@ -789,20 +789,12 @@ def holdout(
     one example cannot spare it, and is returned as both `train` and `valid` (validation
     then measures the training example).
     """
-    from sklearn.model_selection import train_test_split
-
     count = len(examples)
     if count < 2:
         return examples, examples
     size = min(max(1, int(round(count * fraction))), count - 1)
-    labels = examples.labels
-    counts = collections.Counter(labels or [])
-    stratify = labels if stratified and labels and min(counts.values()) >= 2 else None
-    if stratify is not None and min(size, count - size) < len(counts):
-        stratify = None  # too few examples on one side to hold one of every label
-    train_index, valid_index = train_test_split(
-        np.arange(count), test_size=size, random_state=seed, stratify=stratify
-    )
+    labels = examples.labels if stratified else None
+    train_index, valid_index = split_indices(count, size, seed, labels)
     return examples.subset(np.sort(train_index)), examples.subset(np.sort(valid_index))
 
 
