@@ -88,8 +88,13 @@ def test_huber_linear_branch_has_factor_d(d):
     correct = np.where(np.abs(errors) <= d, 0.5 * errors**2, d * np.abs(errors) - 0.5 * d**2)
     got = keras.losses.Huber(delta=d, reduction=None)(errors[:, None], np.zeros((41, 1)))
     np.testing.assert_allclose(got, correct, rtol=1e-5, atol=1e-6)
-    # Continuous at |e| = d only with the factor d: d*d - d^2/2 = d^2/2.
-    assert d * d - d**2 / 2 == pytest.approx(0.5 * d**2)
+    # With the factor d the loss is continuous at |e| = d (both branches give d^2/2) and
+    # grows with slope d beyond it; without it there is a jump of (d - 1) d there.
+    huber = keras.losses.Huber(delta=d, reduction=None)
+    at = np.array([[d - 1e-4], [d + 1e-4], [d + 1.0], [d + 2.0]])
+    below, above, one, two = np.asarray(huber(at, np.zeros_like(at)))
+    assert abs(above - below) < 1e-3
+    assert two - one == pytest.approx(d, rel=1e-4)
     seed_statement = np.where(np.abs(errors) <= d, 0.5 * errors**2, np.abs(errors) - 0.5 * d**2)
     if d != 1.0:
         assert not np.allclose(got, seed_statement)
