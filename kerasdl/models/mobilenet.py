@@ -37,16 +37,40 @@ def mobilenet(
     width_multiplier: float = 1.0,
     squeeze_excite: bool = False,
     dropout: float = 0.2,
-    weight_decay: float = 0.0,
+    l2: float = 0.0,
     normalizer: keras.layers.Layer | None = None,
     name: str | None = None,
 ) -> keras.Model:
-    """A MobileNet classifier (uncompiled) from float images to class probabilities."""
+    """A MobileNet classifier (uncompiled) from float images to class probabilities.
+
+    Args:
+        input_shape: `(height, width, channels)`; under 64 pixels the first two strides of
+            2 become 1.
+        num_classes: classes of the softmax output.
+        version: 1 (depthwise-separable blocks) or 2 (inverted residuals).
+        width_multiplier: the paper's alpha, scaling every layer's filters.
+        squeeze_excite: v2 only: squeeze-and-excitation in every block.
+        dropout: rate before the classifier.
+        l2: L2 coefficient: adds l2·Σw² to the loss (a gradient decay of 2·l2), over
+            convolution and dense kernels.
+        normalizer: optional first layer, e.g. an adapted `Normalization`.
+
+    Returns:
+        An uncompiled `keras.Model` mapping `[N, H, W, C]` floats to `[N, num_classes]`
+        probabilities.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.mobilenet((32, 32, 3), 10, version=2, width_multiplier=0.25)
+    probabilities = model(np.zeros((2, 32, 32, 3), "float32"))  # [2, 10]
+    ```
+    """
     if version not in (1, 2):
         raise ValueError(f"version must be 1 or 2, got {version}")
     if width_multiplier <= 0:
         raise ValueError(f"width_multiplier must be > 0, got {width_multiplier}")
-    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    regularizer = keras.regularizers.L2(l2) if l2 else None
     small = min(input_shape[:2]) < 64
     strides_left_at_one = 2 if small else 0  # stem + first stride-2 block stay at stride 1
 

@@ -30,7 +30,7 @@ def resnet(
     depth: int = 20,
     version: int = 1,
     width: float = 1.0,
-    weight_decay: float = 0.0,
+    l2: float = 0.0,
     shortcut: str | None = None,
     normalizer: keras.layers.Layer | None = None,
     name: str | None = None,
@@ -43,14 +43,22 @@ def resnet(
         depth: 20, 32, 44, 56, 110 (CIFAR-style) or 18, 34, 50 (ImageNet-style).
         version: 1 (post-activation) or 2 (pre-activation).
         width: multiplies every stage's filters (wide ResNets, Zagoruyko & Komodakis 2016).
-        weight_decay: L2 factor on convolution and dense kernels (the loss gains
-            `weight_decay * sum(w²)`, as He et al.'s 1e-4).
+        l2: L2 coefficient: adds l2·Σw² to the loss (a gradient decay of 2·l2), over
+            convolution and dense kernels; He et al.'s weight decay 1e-4 is `l2=5e-5`.
         shortcut: `"zero_pad"` or `"projection"`; default: zero_pad for CIFAR-style
             (the paper's option A), projection for ImageNet-style (option B).
         normalizer: optional first layer, e.g. an adapted `Normalization`.
 
     Returns:
         An uncompiled `keras.Model` from float images to class probabilities.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.resnet((32, 32, 3), 10, depth=20, l2=5e-5)
+    model.compile("sgd", loss="sparse_categorical_crossentropy")
+    probabilities = model(np.zeros((2, 32, 32, 3), "float32"))  # [2, 10]
+    ```
     """
     if version not in (1, 2):
         raise ValueError(f"version must be 1 or 2, got {version}")
@@ -59,7 +67,7 @@ def resnet(
             f"depth must be one of {CIFAR_DEPTHS} (CIFAR-style) or "
             f"{tuple(IMAGENET_STAGES)} (ImageNet-style), got {depth}"
         )
-    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    regularizer = keras.regularizers.L2(l2) if l2 else None
     preactivation = version == 2
     conv = lambda filters, kernel, strides=1: layers.Conv2D(
         filters,

@@ -13,7 +13,7 @@ def simple_cnn(
     dense_units: int = 128,
     dropout: float = 0.3,
     width: float = 1.0,
-    weight_decay: float = 0.0,
+    l2: float = 0.0,
     normalizer: keras.layers.Layer | None = None,
     name: str = "simple_cnn",
 ) -> keras.Model:
@@ -26,14 +26,23 @@ def simple_cnn(
         dense_units: width of the hidden dense layer.
         dropout: dropout rate before the classifier.
         width: multiplies every layer's filters and units.
-        weight_decay: L2 factor on every kernel (the loss gains `weight_decay * sum(w²)`).
+        l2: L2 coefficient: adds l2·Σw² to the loss (a gradient decay of 2·l2), over
+            every kernel.
         normalizer: an optional layer applied first (e.g. an adapted `Normalization`),
             so the statistics of the training data travel inside the model.
 
     Returns:
         An uncompiled model mapping `[N, H, W, C]` floats to `[N, num_classes]` probabilities.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.simple_cnn((28, 28, 1), 10, filters=(8, 16), dense_units=32)
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(np.random.rand(8, 28, 28, 1), np.arange(8) % 10, epochs=1, verbose=0)
+    ```
     """
-    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    regularizer = keras.regularizers.L2(l2) if l2 else None
     inputs = keras.Input(shape=input_shape, name="images")
     x = normalizer(inputs) if normalizer is not None else inputs
     for stage, stage_filters in enumerate(filters):
