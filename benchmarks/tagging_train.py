@@ -48,7 +48,7 @@ def build(kind: str, data, pre) -> keras.Model:
         model = kerasdl.models.bilstm_softmax(*common, lstm_units=200)
         loss = "sparse_categorical_crossentropy"
     else:
-        allowed, _, _ = transition_constraints(data.tags.names, data.scheme)
+        allowed = transition_constraints(data.tags.names, data.scheme)
         model = kerasdl.models.bilstm_crf(*common, lstm_units=200, allowed_transitions=allowed)
         loss = kerasdl.layers.CRFLoss()
     model.compile(

@@ -42,20 +42,18 @@ def features(preprocessor, sentences):
 
 
 def test_transition_constraints_iob2_and_bioes():
-    allowed, start, end = transition_constraints(TAGS, "IOB2")
+    allowed = transition_constraints(TAGS, "IOB2")
     index = {t: i for i, t in enumerate(TAGS)}
     assert allowed[index["B-NP"], index["I-NP"]] and allowed[index["I-NP"], index["I-NP"]]
     assert not allowed[index["O"], index["I-NP"]] and not allowed[index["B-VP"], index["I-NP"]]
-    assert not start[index["I-NP"]] and start[index["B-NP"]] and end.all()
     bioes = ["O", "B-NP", "I-NP", "E-NP", "S-NP"]
-    allowed, start, end = transition_constraints(bioes, "BIOES")
+    allowed = transition_constraints(bioes, "BIOES")
     i = {t: k for k, t in enumerate(bioes)}
     assert allowed[i["B-NP"], i["E-NP"]] and allowed[i["I-NP"], i["I-NP"]]
     assert not allowed[i["B-NP"], i["O"]] and not allowed[i["E-NP"], i["I-NP"]]
     assert not allowed[i["S-NP"], i["E-NP"]] and allowed[i["S-NP"], i["B-NP"]]
-    assert not end[i["B-NP"]] and not end[i["I-NP"]] and end[i["E-NP"]]
-    assert transition_constraints(TAGS, None) == (None, None, None)
-    assert transition_constraints(TAGS, "IOB1") == (None, None, None)
+    assert transition_constraints(TAGS, None) is None
+    assert transition_constraints(TAGS, "IOB1") is None
 
 
 def test_character_cnn_ignores_padding():
@@ -85,7 +83,7 @@ def test_bilstm_crf_trains_on_toy_task_and_pads_with_zero(char_features, epochs)
     corpus = toy_corpus()
     vocabulary = tagging.TagVocabulary.from_corpus(corpus, "IOB2")
     pre = tagging.TaggingPreprocessor.from_corpus(corpus, min_word_length=3)
-    allowed, _, _ = transition_constraints(vocabulary.names, "IOB2")
+    allowed = transition_constraints(vocabulary.names, "IOB2")
     model = kerasdl.models.bilstm_crf(
         pre.word_vocabulary_size,
         vocabulary.num_tags,

@@ -139,33 +139,35 @@ class CharacterBiLSTM(layers.Layer):
         return config
 
 
-def transition_constraints(
-    tag_names: Sequence[str], scheme: str | None
-) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-    """Allowed `(transitions [K, K], start [K], end [K])` of a tag scheme, for `CRF`.
+def transition_constraints(tag_names: Sequence[str], scheme: str | None) -> np.ndarray | None:
+    """Allowed transitions `[K, K]` bool of a tag scheme, for `CRF(allowed_transitions=...)`.
 
-    IOB2: `I-X` only after `B-X`/`I-X`, never first. BIOES: `I-X`/`E-X` only after
-    `B-X`/`I-X`; after `B-X`/`I-X` only `I-X`/`E-X`; a row neither starts with `I-`/`E-`
-    nor ends with `B-`/`I-`. IOB1 and `None` (e.g. POS tags): no constraints.
+    `allowed[i, j]` permits tag `i` -> tag `j`. IOB2: `I-X` only after `B-X`/`I-X`.
+    BIOES: `I-X`/`E-X` only after `B-X`/`I-X`, and after `B-X`/`I-X` only `I-X`/`E-X`.
+    IOB1 and `None` (e.g. POS tags): no constraints, `None`.
+
+    Example:
+
+    ```python
+    from kerasdl.models.bilstm_crf import transition_constraints
+
+    allowed = transition_constraints(["O", "B-PER", "I-PER"], "IOB2")
+    assert not allowed[0, 2]  # O -> I-PER is forbidden
+    ```
     """
     if scheme not in ("IOB2", "BIOES"):
-        return None, None, None
+        return None
     parts = [(t.split("-", 1) + [""])[:2] if t != "O" else ["O", ""] for t in tag_names]
     k = len(parts)
     allowed = np.ones((k, k), bool)
-    start = np.ones(k, bool)
-    end = np.ones(k, bool)
     for j, (prefix, kind) in enumerate(parts):
-        inside = prefix == "I" or (scheme == "BIOES" and prefix == "E")
-        if inside:
-            start[j] = False
+        if prefix == "I" or (scheme == "BIOES" and prefix == "E"):
             for i, (previous, previous_kind) in enumerate(parts):
                 allowed[i, j] = previous in ("B", "I") and previous_kind == kind
         if scheme == "BIOES" and prefix in ("B", "I"):
-            end[j] = False
             for i, (following, following_kind) in enumerate(parts):
                 allowed[j, i] &= following in ("I", "E") and following_kind == kind
-    return allowed, start, end
+    return allowed
 
 
 def _encoder(
@@ -273,8 +275,9 @@ def bilstm_crf(
         dropout: rate on the word representation and on the BiLSTM output (and on the
             character embeddings of the CNN).
         embeddings: optional pretrained `[word_vocabulary_size, dim]` matrix.
-        allowed_transitions, allowed_start, allowed_end: decoding constraints for the CRF
-            (`transition_constraints(tags, scheme)`).
+        allowed_transitions: `[K, K]` bool decoding constraints for the CRF
+            (`transition_constraints(tag_names, scheme)`).
+        allowed_start, allowed_end: `[K]` bool: tags a row may start or end with.
 
     Returns:
         A model from the feature dict to Viterbi tags `[B, T]` int32 (0 at padding);

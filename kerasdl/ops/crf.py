@@ -698,22 +698,24 @@ def crf_constrain_transitions(transition_params, allowed_transitions):
     return ops.where(allowed, transition_params, forbidden)
 
 
-def bio_transition_constraints(
-    tags: Sequence[str], outside: str = "O"
-) -> tuple[np.ndarray, np.ndarray]:
+def bio_transition_constraints(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Allowed transitions of the BIO (IOB2) scheme: `I-X` only after `B-X` or `I-X`.
 
     Args:
         tags: the `K` tag names in index order, e.g. `["O", "B-PER", "I-PER", ...]`;
             names other than `B-*`/`I-*` (padding, `O`) are unconstrained.
-        outside: the outside tag name (kept for readability of callers; any non-`I-` tag
-            may start a sequence).
 
     Returns:
         `(allowed_transitions [K, K] bool, allowed_start [K] bool)`; a sequence may not
         start with an `I-` tag.
+
+    Example:
+
+    ```python
+    allowed, allowed_start = kerasdl.ops.bio_transition_constraints(["O", "B-X", "I-X"])
+    transitions = kerasdl.ops.crf_constrain_transitions(np.zeros((3, 3)), allowed)
+    ```
     """
-    del outside
     num_tags = len(tags)
     allowed = np.ones((num_tags, num_tags), dtype=bool)
     allowed_start = np.ones((num_tags,), dtype=bool)
