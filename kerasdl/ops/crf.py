@@ -205,6 +205,14 @@ def crf_unary_score(tag_indices, sequence_lengths, inputs):
 
     Returns:
         `[B]` float: `sum_{t < n_b} inputs[b, t, tag_indices[b, t]]`.
+
+    Example:
+
+    ```python
+    potentials = np.random.rand(2, 4, 3).astype("float32")  # [B, T, K]
+    tags = np.array([[0, 1, 2, 0], [2, 2, 0, 0]])
+    scores = kerasdl.ops.crf_unary_score(tags, np.array([4, 2]), potentials)  # [2]
+    ```
     """
     inputs = ops.convert_to_tensor(inputs)
     sequence_lengths = ops.cast(sequence_lengths, "int32")
@@ -226,6 +234,14 @@ def crf_binary_score(tag_indices, sequence_lengths, transition_params):
 
     Returns:
         `[B]` float: `sum_{0 < t < n_b} transition_params[tag[b, t-1], tag[b, t]]`.
+
+    Example:
+
+    ```python
+    transitions = np.eye(3, dtype="float32")  # staying on a tag scores 1
+    tags = np.array([[0, 0, 1, 1], [2, 2, 2, 0]])
+    scores = kerasdl.ops.crf_binary_score(tags, np.array([4, 3]), transitions)  # [2., 2.]
+    ```
     """
     transition_params = ops.convert_to_tensor(transition_params)
     tag_indices = ops.cast(tag_indices, "int32")
@@ -250,6 +266,15 @@ def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
 
     Returns:
         `[B]` float scores.
+
+    Example:
+
+    ```python
+    potentials = np.random.rand(2, 4, 3).astype("float32")
+    tags = np.array([[0, 1, 2, 0], [2, 2, 0, 0]])
+    transitions = np.zeros((3, 3), "float32")
+    scores = kerasdl.ops.crf_sequence_score(potentials, tags, np.array([4, 2]), transitions)
+    ```
     """
     inputs, sequence_lengths, transition_params = _prepare(
         inputs, sequence_lengths, transition_params
@@ -523,6 +548,13 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
         `[B]` float `log sum_y exp(score(y))` over all paths of each row's length. Its
         gradient is computed by the forward-backward algorithm (the marginals), not by
         differentiating through the recursion.
+
+    Example:
+
+    ```python
+    potentials = np.random.rand(2, 4, 3).astype("float32")
+    log_z = kerasdl.ops.crf_log_norm(potentials, np.array([4, 2]), np.zeros((3, 3), "float32"))
+    ```
     """
     inputs, sequence_lengths, transition_params = _prepare(
         inputs, sequence_lengths, transition_params
@@ -550,6 +582,18 @@ def crf_log_likelihood(
 
     Returns:
         `(log_likelihood [B], transition_params [K, K])`.
+
+    Example:
+
+    ```python
+    potentials = np.random.rand(2, 4, 3).astype("float32")  # [B, T, K]
+    tags = np.array([[0, 1, 2, 0], [2, 2, 0, 0]])
+    transitions = keras.Variable(np.zeros((3, 3)), dtype="float32")
+    log_likelihood, transitions = kerasdl.ops.crf_log_likelihood(
+        potentials, tags, np.array([4, 2]), transitions
+    )
+    loss = -keras.ops.mean(log_likelihood)
+    ```
     """
     inputs = ops.convert_to_tensor(inputs)
     if transition_params is None:
@@ -601,6 +645,15 @@ def crf_decode(potentials, transition_params, sequence_length):
         `(decode_tags [B, T] int32, best_score [B] float)`; tags past a row's length are 0,
         and a length-0 row has all tags 0 and score 0. Ties go to the lowest tag index: the
         lowest best last tag, then each step's lowest best predecessor (as tfa).
+
+    Example:
+
+    ```python
+    potentials = np.random.rand(2, 4, 3).astype("float32")
+    tags, best_score = kerasdl.ops.crf_decode(
+        potentials, np.zeros((3, 3), "float32"), np.array([4, 2])
+    )  # tags [2, 4] int32, 0 past each row's length
+    ```
     """
     potentials, sequence_length, transition_params = _prepare(
         potentials, sequence_length, transition_params
@@ -665,6 +718,13 @@ def viterbi_decode(score: np.ndarray, transition_params: np.ndarray) -> tuple[li
 
     Returns:
         `(viterbi, viterbi_score)`: the best path as a list of `T` ints and its score.
+
+    Example:
+
+    ```python
+    tags, score = kerasdl.ops.viterbi_decode(np.random.rand(4, 3), np.zeros((3, 3)))
+    assert len(tags) == 4
+    ```
     """
     score = np.asarray(score)
     transition_params = np.asarray(transition_params)
@@ -691,6 +751,13 @@ def crf_constrain_transitions(transition_params, allowed_transitions):
 
     Returns:
         `[K, K]` scores equal to `transition_params` where allowed.
+
+    Example:
+
+    ```python
+    allowed = np.array([[1, 1, 0], [1, 1, 1], [1, 1, 1]], bool)  # tag 0 -> tag 2 forbidden
+    transitions = kerasdl.ops.crf_constrain_transitions(np.zeros((3, 3), "float32"), allowed)
+    ```
     """
     transition_params = ops.convert_to_tensor(transition_params)
     allowed = ops.cast(allowed_transitions, "bool")

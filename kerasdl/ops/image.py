@@ -20,11 +20,11 @@ Two implementations of the warp, chosen with ``implementation=``:
 - ``"gather"``: `warp`, the same sampling written in `keras.ops` (coordinate maps, four
   row gathers, a weighted sum). It matches the kernel to float rounding on every backend and
   compiles under XLA, where the gathers and all surrounding elementwise work fuse into one
-  loop: in `kerasdl.data.image` the XLA-compiled gather warp of a 128x32x32x3 batch runs
+  loop: in `kerasdl.data.augmentation` the XLA-compiled gather warp of a 128x32x32x3 batch runs
   about twice as fast as the kernel (measured), and the kernel has no XLA lowering.
 
 All per-image parameters travel as one ``[B, 8]`` tensor, so a batch is one warp (see
-`kerasdl.data.image`, which composes several geometric steps into one transform first).
+`kerasdl.data.augmentation`, which composes several geometric steps into one transform first).
 `cutout` and the flips are elementwise `keras.ops` (iota comparisons, `where`).
 `resized_crop` changes the output size, which `keras.ops.image.affine_transform` cannot
 express, so it calls the TensorFlow kernel directly.
@@ -153,14 +153,30 @@ def _check(interpolation: str, fill_mode: str) -> None:
 
 
 def transforms_to_matrices(transforms):
-    """``[B, 8]`` tfa transforms -> ``[B, 3, 3]`` matrices (output -> input homogeneous)."""
+    """``[B, 8]`` tfa transforms -> ``[B, 3, 3]`` matrices (output -> input homogeneous).
+
+    Example:
+
+    ```python
+    matrices = kerasdl.ops.transforms_to_matrices(np.array([[1, 0, 2, 0, 1, 3, 0, 0]], "float32"))
+    # [1, 3, 3]: [[1, 0, 2], [0, 1, 3], [0, 0, 1]]
+    ```
+    """
     transforms = ops.cast(ops.convert_to_tensor(transforms), "float32")
     ones = ops.ones_like(transforms[:, :1])
     return ops.reshape(ops.concatenate([transforms, ones], axis=1), (-1, 3, 3))
 
 
 def matrices_to_transforms(matrices):
-    """``[B, 3, 3]`` matrices -> ``[B, 8]`` tfa transforms (normalised so the last entry is 1)."""
+    """``[B, 3, 3]`` matrices -> ``[B, 8]`` tfa transforms (normalised so the last entry is 1).
+
+    Example:
+
+    ```python
+    transforms = kerasdl.ops.matrices_to_transforms(2 * np.eye(3, dtype="float32")[None])
+    # [[1, 0, 0, 0, 1, 0, 0, 0]]: normalised so the last matrix entry is 1
+    ```
+    """
     flat = ops.reshape(matrices, (-1, 9))
     return flat[:, :8] / flat[:, 8:9]
 
@@ -171,6 +187,15 @@ def compose_transforms(*transforms):
     Because each transform maps output points to input points, applying ``t1`` and then
     ``t2`` to an image is a single warp by ``T1 @ T2`` (matrices); this returns it as
     ``[B, 8]``. Arguments are in the order the warps are applied.
+
+    Example:
+
+    ```python
+    rotation = kerasdl.ops.angles_to_projective_transforms(np.array([0.3]), 32, 32)
+    shift = kerasdl.ops.translations_to_projective_transforms(np.array([[2.0, 0.0]]))
+    both = kerasdl.ops.compose_transforms(rotation, shift)  # [1, 8]: one warp for both
+    images = kerasdl.ops.transform(np.random.rand(1, 32, 32, 3), both)
+    ```
     """
     if not transforms:
         raise ValueError("compose_transforms needs at least one transform")
@@ -184,6 +209,12 @@ def angles_to_projective_transforms(angles, image_height, image_width):
     """Rotation about the image centre by ``angles`` radians (counter-clockwise), as ``[B, 8]``.
 
     Same convention as tfa: the centre is ``((W - 1) / 2, (H - 1) / 2)`` in pixel indices.
+
+    Example:
+
+    ```python
+    transforms = kerasdl.ops.angles_to_projective_transforms(np.array([0.0, np.pi / 2]), 8, 8)
+    ```
     """
     angles = ops.cast(ops.convert_to_tensor(angles), "float32")
     if len(angles.shape) == 0:
@@ -198,7 +229,14 @@ def angles_to_projective_transforms(angles, image_height, image_width):
 
 
 def translations_to_projective_transforms(translations):
-    """Translation by ``[dx, dy]`` pixels (``[2]`` or ``[B, 2]``; +x right, +y down), ``[B, 8]``."""
+    """Translation by ``[dx, dy]`` pixels (``[2]`` or ``[B, 2]``; +x right, +y down), ``[B, 8]``.
+
+    Example:
+
+    ```python
+    transforms = kerasdl.ops.translations_to_projective_transforms(np.array([[2.0, -1.0]]))
+    ```
+    """
     translations = ops.cast(ops.convert_to_tensor(translations), "float32")
     if len(translations.shape) == 1:
         translations = translations[None]
@@ -211,6 +249,12 @@ def scales_to_projective_transforms(scales, image_height, image_width):
     """Zoom about the image centre by ``scales`` (``[B]`` or ``[B, 2]`` ``(sx, sy)``) as ``[B, 8]``.
 
     A scale above 1 enlarges the content (zooms in); below 1 shrinks it.
+
+    Example:
+
+    ```python
+    transforms = kerasdl.ops.scales_to_projective_transforms(np.array([2.0, 0.5]), 8, 8)
+    ```
     """
     scales = ops.cast(ops.convert_to_tensor(scales), "float32")
     if len(scales.shape) == 0:
@@ -230,10 +274,17 @@ def shears_to_projective_transforms(shear_x, shear_y, image_height, image_width)
     """Centred shear: ``x_in = x + shear_x (y - cy)``, ``y_in = y + shear_y (x - cx)``.
 
     ``shear_x``/``shear_y`` are tangents of the shear angles, scalars or ``[B]``.
+
+    Example:
+
+    ```python
+    transforms = kerasdl.ops.shears_to_projective_transforms(0.2, 0.0, 8, 8)
+    ```
     """
     shear_x = ops.cast(ops.convert_to_tensor(shear_x), "float32")
     shear_y = ops.cast(ops.convert_to_tensor(shear_y), "float32")
-    shape = ops.shape(shear_x) if len(shear_x.shape) else ops.shape(shear_y)
+    # Two scalars give one transform, [1, 8].
+    shape = ops.shape(shear_x) if len(shear_x.shape) else ops.shape(ops.reshape(shear_y, (-1,)))
     shear_x = ops.reshape(ops.broadcast_to(ops.reshape(shear_x, (-1,)), shape), (-1,))
     shear_y = ops.reshape(ops.broadcast_to(ops.reshape(shear_y, (-1,)), shape), (-1,))
     cx = (ops.cast(image_width, "float32") - 1.0) / 2.0
@@ -308,6 +359,14 @@ def warp(
     Returns:
         ``[B, H, W, C]``. Float inputs give the kernel's values (to float rounding); integer
         inputs are rounded to nearest, where the kernel truncates.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    transforms = kerasdl.ops.angles_to_projective_transforms(np.array([0.1, -0.1]), 8, 8)
+    warped = kerasdl.ops.warp(images, transforms, fill_mode="reflect")  # [2, 8, 8, 3]
+    ```
     """
     _check(interpolation, fill_mode)
     images = ops.convert_to_tensor(images)
@@ -378,6 +437,13 @@ def transform(
 
     Returns:
         The warped images, same shape and dtype.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    shifted = kerasdl.ops.transform(images, [1, 0, -2, 0, 1, 0, 0, 0])  # content moves 2 right
+    ```
     """
     _check(interpolation, fill_mode)
     if implementation not in IMPLEMENTATIONS:
@@ -417,6 +483,13 @@ def rotate(
 
     Returns:
         Rotated images, same shape and dtype.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    rotated = kerasdl.ops.rotate(images, np.array([0.5, -0.5]), interpolation="bilinear")
+    ```
     """
     batch, rank = _to_batch(images)
     height, width = _hw(batch)
@@ -442,6 +515,13 @@ def translate(
         translations: ``[2]`` (same for all) or ``[B, 2]`` as ``(dx, dy)``; positive ``dx``
             moves the content right, positive ``dy`` moves it down. Fractions interpolate.
         interpolation, fill_mode, fill_value, implementation: see `transform`.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    shifted = kerasdl.ops.translate(images, [[2, 0], [0, -1]], fill_mode="nearest")
+    ```
     """
     batch, rank = _to_batch(images)
     translations = _per_image(translations, ops.shape(batch)[0], 2)
@@ -464,6 +544,13 @@ def zoom(
     A scale of 2 shows the central half enlarged; 0.5 shrinks the image into the central
     half and fills the border. Shape and dtype are kept (this is `keras.layers.RandomZoom`'s
     warp with explicit per-image factors).
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    zoomed = kerasdl.ops.zoom(images, np.array([1.5, 0.75]))
+    ```
     """
     batch, rank = _to_batch(images)
     height, width = _hw(batch)
@@ -491,6 +578,13 @@ def shear(
     Sends output ``(x, y)`` to input ``(x + shear_x (y - cy), y + shear_y (x - cx))``.
     ``tfa.image.shear_x(image, level, replace)`` sheared about the top-left corner instead; its
     exact equivalent is ``transform(image, [1, level, 0, 0, 1, 0, 0, 0], fill_value=replace)``.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    sheared = kerasdl.ops.shear(images, shear_x=np.array([0.2, -0.2]))
+    ```
     """
     batch, rank = _to_batch(images)
     height, width = _hw(batch)
@@ -517,6 +611,14 @@ def cutout(images, mask_size, offset=(0, 0), constant_values: float = 0):
 
     Returns:
         Images with the patch filled, same shape and dtype.
+
+    Example:
+
+    ```python
+    images = np.ones((2, 8, 8, 3), "float32")
+    holed = kerasdl.ops.cutout(images, mask_size=(4, 4), offset=[[2, 2], [5, 5]])
+    assert float(keras.ops.sum(holed)) == 2 * (64 - 16) * 3
+    ```
     """
     batch, rank = _to_batch(images)
     shape = ops.shape(batch)
@@ -552,12 +654,27 @@ def flip_left_right(images, mask=None):
     """Mirrors images horizontally; with ``mask`` (``[B]`` bool), only the images where it is True.
 
     An involution: flipping twice returns the input exactly.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    flipped = kerasdl.ops.flip_left_right(images, mask=np.array([True, False]))
+    ```
     """
     return _flip(images, mask, axis=2)
 
 
 def flip_up_down(images, mask=None):
-    """Mirrors images vertically; with ``mask`` (``[B]`` bool), only the images where it is True."""
+    """Mirrors images vertically; with ``mask`` (``[B]`` bool), only the images where it is True.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 8, 8, 3).astype("float32")
+    flipped = kerasdl.ops.flip_up_down(images)
+    ```
+    """
     return _flip(images, mask, axis=1)
 
 
@@ -584,6 +701,14 @@ def resized_crop(
         ``[B, size[0], size[1], C]`` in the input dtype.
 
     TensorFlow only: the output size differs from the input's, which `keras.ops` cannot warp.
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 16, 16, 3).astype("float32")
+    boxes = np.array([[0, 0, 0.5, 0.5], [0.25, 0.25, 1, 1]], "float32")  # (y1, x1, y2, x2)
+    crops = kerasdl.ops.resized_crop(images, boxes, size=(8, 8))  # [2, 8, 8, 3]
+    ```
     """
     import tensorflow as tf
 
@@ -623,6 +748,13 @@ def random_resized_crop(
     ``exp(U(log ratio))`` (width / height), clipped to the image, at a uniform position, and
     resized to ``size``. ``seed`` is a ``[2]`` integer stateless seed: the same seed gives the
     same boxes. Returns ``[B, size[0], size[1], C]`` in the input dtype (TensorFlow only).
+
+    Example:
+
+    ```python
+    images = np.random.rand(2, 16, 16, 3).astype("float32")
+    crops = kerasdl.ops.random_resized_crop(images, size=(8, 8), seed=[1, 2])  # [2, 8, 8, 3]
+    ```
     """
     import tensorflow as tf
 
