@@ -39,6 +39,15 @@ class CharacterCNN(layers.Layer):
     `char_ids [B, T, C]` (0 = padding) -> `[B, T, filters]`: embed each character,
     dropout, a width-`kernel_size` convolution with `same` padding over each word's
     characters, then the maximum over the word's real characters (0 for padded words).
+
+    Example:
+
+    ```python
+    from kerasdl.models.bilstm_crf import CharacterCNN
+
+    char_ids = np.array([[[5, 6, 7, 0], [8, 9, 0, 0], [0, 0, 0, 0]]])  # [B, T, C], 0 = padding
+    features = CharacterCNN(20, filters=8)(char_ids)  # [1, 3, 8]
+    ```
     """
 
     def __init__(
@@ -101,6 +110,15 @@ class CharacterBiLSTM(layers.Layer):
 
     `char_ids [B, T, C]` (0 = padding) -> `[B, T, 2 * units]`: the final forward state
     and the final backward state over each word's characters, concatenated.
+
+    Example:
+
+    ```python
+    from kerasdl.models.bilstm_crf import CharacterBiLSTM
+
+    char_ids = np.array([[[5, 6, 7, 0], [8, 9, 0, 0], [0, 0, 0, 0]]])  # [B, T, C], 0 = padding
+    features = CharacterBiLSTM(20, units=4)(char_ids)  # [1, 3, 8]
+    ```
     """
 
     def __init__(self, vocabulary_size: int, embedding_dim: int = 25, units: int = 25, **kwargs):
@@ -282,6 +300,21 @@ def bilstm_crf(
     Returns:
         A model from the feature dict to Viterbi tags `[B, T]` int32 (0 at padding);
         train it with `kerasdl.layers.CRFLoss`.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.bilstm_crf(
+        50, num_tags=3, char_vocabulary_size=20, word_dim=16, char_units=8, lstm_units=8
+    )
+    model.compile("adam", loss=kerasdl.layers.CRFLoss())
+    features = {
+        "token_ids": np.array([[2, 3, 4, 0]]),
+        "char_ids": np.array([[[5, 6], [7, 0], [8, 9], [0, 0]]]),
+        "lengths": np.array([3]),
+    }
+    tags = model.predict(features, verbose=0)  # [1, 4] int32, 0 at padding
+    ```
     """
     inputs, x = _encoder(
         word_vocabulary_size,
@@ -326,6 +359,19 @@ def bilstm_softmax(
     Returns a model from the feature dict to tag probabilities `[B, T, K]` float32
     carrying the token mask; train it with `sparse_categorical_crossentropy` (Keras
     ignores masked positions).
+
+    Example:
+
+    ```python
+    model = kerasdl.models.bilstm_softmax(50, num_tags=3, char_features="none", lstm_units=8)
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    features = {
+        "token_ids": np.array([[2, 3, 4, 0]]),
+        "char_ids": np.zeros((1, 4, 1), "int32"),
+        "lengths": np.array([3]),
+    }
+    probabilities = model.predict(features, verbose=0)  # [1, 4, 3]
+    ```
     """
     inputs, x = _encoder(
         word_vocabulary_size,

@@ -22,7 +22,15 @@ def mean_embedding(
     embeddings_mode: str = "rand",
     name: str = "mean_embedding",
 ) -> keras.Model:
-    """Token ids `[B, T]` int32 (0 = padding) -> probabilities `[B, num_classes]`."""
+    """Token ids `[B, T]` int32 (0 = padding) -> probabilities `[B, num_classes]`.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.mean_embedding(100, num_classes=2, embedding_dim=16)
+    probabilities = model(np.array([[5, 9, 2, 0, 0]]))  # [1, 2]
+    ```
+    """
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = embed_tokens(token_ids, vocabulary_size, embedding_dim, embeddings, embeddings_mode)
     x = layers.GlobalAveragePooling1D(name="mean_pool")(x)  # masked mean

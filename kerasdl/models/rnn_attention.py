@@ -39,6 +39,14 @@ def rnn_attention(
         attention_units: width of the attention's hidden layer `u_t`.
         dropout: on the embeddings and on the pooled feature.
         embeddings, embeddings_mode: see `kerasdl.data.embeddings.embed_tokens`.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.rnn_attention(100, num_classes=2, embedding_dim=16, units=8)
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    probabilities = model(np.array([[5, 9, 2, 0, 0]]))  # [1, 2]
+    ```
     """
     recurrent = {"lstm": layers.LSTM, "gru": layers.GRU}.get(cell)
     if recurrent is None:
@@ -57,6 +65,14 @@ def rnn_attention(
 
 def attention_model(model: keras.Model) -> keras.Model:
     """The sub-model `token_ids [B, T] -> attention weights [B, T]` of an `rnn_attention`
-    model (it shares the model's weights)."""
+    model (it shares the model's weights).
+
+    Example:
+
+    ```python
+    model = kerasdl.models.rnn_attention(100, num_classes=2, embedding_dim=16, units=8)
+    weights = kerasdl.models.attention_model(model)(np.array([[5, 9, 2, 0, 0]]))  # [1, 5]
+    ```
+    """
     _, weights = model.get_layer("attention").output
     return keras.Model(model.inputs, weights, name=f"{model.name}_weights")

@@ -22,7 +22,15 @@ def row_rnn(
     normalizer: keras.layers.Layer | None = None,
     name: str | None = None,
 ) -> keras.Model:
-    """An LSTM/GRU over image rows: `[N, H, W, C]` -> `[N, num_classes]` probabilities."""
+    """An LSTM/GRU over image rows: `[N, H, W, C]` -> `[N, num_classes]` probabilities.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.row_rnn((28, 28, 1), 10, units=16)
+    probabilities = model(np.zeros((2, 28, 28, 1), "float32"))  # [2, 10]
+    ```
+    """
     recurrent = {"lstm": layers.LSTM, "gru": layers.GRU}.get(cell)
     if recurrent is None:
         raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")

@@ -46,6 +46,14 @@ def textcnn(
 
     The input needs at least `max(kernel_sizes)` positions (pad with
     `TextPreprocessor(min_length=max(kernel_sizes))`).
+
+    Example:
+
+    ```python
+    model = kerasdl.models.textcnn(100, num_classes=2, embedding_dim=16, filters=8)
+    model.compile("adadelta", loss="sparse_categorical_crossentropy")
+    probabilities = model(np.array([[5, 9, 2, 7, 0, 0]]))  # [1, 2]
+    ```
     """
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = embed_tokens(token_ids, vocabulary_size, embedding_dim, embeddings, embeddings_mode)

@@ -36,6 +36,15 @@ def transformer(
         embedding_dim: model width (random embeddings; pretrained ones bring their own).
         num_layers, num_heads, intermediate_dim, dropout: of the encoder blocks.
         embeddings, embeddings_mode: see `kerasdl.data.embeddings.embed_tokens`.
+
+    Example:
+
+    ```python
+    model = kerasdl.models.transformer(
+        100, num_classes=2, max_length=16, embedding_dim=16, num_heads=2, intermediate_dim=32
+    )
+    probabilities = model(np.array([[5, 9, 2, 7, 0, 0]]))  # [1, 2]
+    ```
     """
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = embed_tokens(token_ids, vocabulary_size, embedding_dim, embeddings, embeddings_mode)
