@@ -20,6 +20,15 @@ class StochasticDepth(keras.layers.Layer):
     Args:
         survival_probability: `p`, probability of keeping the residual branch.
         seed: int seed for the Bernoulli draws.
+
+    Example:
+
+    ```python
+    inputs = keras.Input((8, 8, 16))
+    residual = keras.layers.Conv2D(16, 3, padding="same")(inputs)
+    outputs = kerasdl.layers.StochasticDepth(survival_probability=0.8)([inputs, residual])
+    model = keras.Model(inputs, outputs)
+    ```
     """
 
     def __init__(self, survival_probability: float = 0.5, seed=None, **kwargs):
@@ -73,6 +82,14 @@ class WeightNormalization(keras.layers.Wrapper):
     Args:
         layer: a layer with a `kernel` (Dense, Conv1D/2D/3D, ...).
         data_init: use the data-dependent initialisation.
+
+    Example:
+
+    ```python
+    layer = kerasdl.layers.WeightNormalization(keras.layers.Dense(4))
+    outputs = layer(np.random.rand(8, 3).astype("float32"))  # g, bias set from this batch
+    dense = layer.remove()  # a plain Dense with the normalised kernel
+    ```
     """
 
     def __init__(self, layer, data_init: bool = True, **kwargs):
@@ -178,6 +195,15 @@ class DropBlock2D(keras.layers.Layer):
         block_size: side of the square blocks (clipped to the feature map).
         seed: int seed.
         data_format: `"channels_last"` (default from Keras config) or `"channels_first"`.
+
+    Example:
+
+    ```python
+    layer = kerasdl.layers.DropBlock2D(rate=0.1, block_size=3, seed=1)
+    features = np.ones((2, 8, 8, 4), "float32")
+    dropped = layer(features, training=True)  # 3x3 blocks zeroed, the rest scaled up
+    assert np.allclose(layer(features), features)  # identity at inference
+    ```
     """
 
     def __init__(self, rate: float, block_size: int = 7, seed=None, data_format=None, **kwargs):

@@ -31,6 +31,13 @@ class ResidualBlock(keras.layers.Layer):
         kernel_regularizer: applied to every convolution kernel.
 
     Input `[N, H, W, C]`; output `[N, ceil(H/strides), ceil(W/strides), filters_out]`.
+
+    Example:
+
+    ```python
+    block = kerasdl.layers.ResidualBlock(32, strides=2, shortcut="projection")
+    outputs = block(np.zeros((2, 16, 16, 16), "float32"))  # [2, 8, 8, 32]
+    ```
     """
 
     def __init__(

@@ -27,6 +27,12 @@ class SqueezeExcite(keras.layers.Layer):
 
     Args:
         ratio: bottleneck width as a fraction of the input channels.
+
+    Example:
+
+    ```python
+    outputs = kerasdl.layers.SqueezeExcite(ratio=0.25)(np.random.rand(2, 8, 8, 16))  # [2, 8, 8, 16]
+    ```
     """
 
     def __init__(self, ratio: float = 0.25, **kwargs):
@@ -50,7 +56,15 @@ class SqueezeExcite(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="kerasdl")
 class DepthwiseSeparableBlock(keras.layers.Layer):
-    """MobileNet v1 block. Input `[N, H, W, C]` -> `[N, H/strides, W/strides, filters]`."""
+    """MobileNet v1 block. Input `[N, H, W, C]` -> `[N, H/strides, W/strides, filters]`.
+
+    Example:
+
+    ```python
+    block = kerasdl.layers.DepthwiseSeparableBlock(32, strides=2)
+    outputs = block(np.zeros((2, 16, 16, 8), "float32"))  # [2, 8, 8, 32]
+    ```
+    """
 
     def __init__(self, filters: int, strides: int = 1, kernel_regularizer=None, **kwargs):
         super().__init__(**kwargs)
@@ -100,6 +114,13 @@ class InvertedResidual(keras.layers.Layer):
         strides: depthwise stride.
         expansion: width of the expanded representation, in input channels.
         squeeze_excite: add a `SqueezeExcite` after the depthwise convolution.
+
+    Example:
+
+    ```python
+    block = kerasdl.layers.InvertedResidual(16, expansion=6, squeeze_excite=True)
+    outputs = block(np.zeros((2, 16, 16, 16), "float32"))  # [2, 16, 16, 16], with a skip
+    ```
     """
 
     def __init__(

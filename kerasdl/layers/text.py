@@ -46,6 +46,16 @@ class TextCNN(layers.Layer):
         kernel_initializer, kernel_regularizer, kernel_constraint: for every Conv1D.
 
     Shapes: `[B, T, D]` (+ mask `[B, T]`) -> `[B, filters * len(kernel_sizes)]`.
+
+    Example:
+
+    ```python
+    token_ids = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(100, 16, mask_zero=True)(token_ids)
+    features = kerasdl.layers.TextCNN(filters=8, kernel_sizes=(3, 4, 5))(x)  # [B, 24]
+    model = keras.Model(token_ids, keras.layers.Dense(2, activation="softmax")(features))
+    probabilities = model(np.array([[5, 9, 2, 7, 0, 0]]))
+    ```
     """
 
     def __init__(
@@ -145,6 +155,15 @@ class AttentionPooling(layers.Layer):
     Call: `layer(h, mask=None, return_attention_scores=None)`; `h` `[B, T, D]`.
     Returns `s` `[B, D]`, or `(s, a)` with weights `a` `[B, T]` (float32, rows sum to 1
     over valid positions) when `return_attention_scores`.
+
+    Example:
+
+    ```python
+    token_ids = np.array([[5, 9, 2, 0, 0]])
+    h = keras.layers.Embedding(100, 8, mask_zero=True)(token_ids)
+    pooled, weights = kerasdl.layers.AttentionPooling(16)(h, return_attention_scores=True)
+    # pooled [1, 8]; weights [1, 5], 0 at the two padded positions
+    ```
     """
 
     def __init__(self, units: int = 128, return_attention_scores: bool = False, **kwargs):
@@ -218,6 +237,13 @@ class PositionEmbedding(layers.Layer):
         initializer: of the `[max_length, D]` position table.
 
     Shapes: `[B, T, D]` -> `[B, T, D]` with `T <= max_length`; the mask passes through.
+
+    Example:
+
+    ```python
+    x = np.zeros((2, 6, 16), "float32")
+    outputs = kerasdl.layers.PositionEmbedding(max_length=32)(x)  # [2, 6, 16]
+    ```
     """
 
     def __init__(self, max_length: int, initializer: str = "glorot_uniform", **kwargs):
@@ -277,6 +303,15 @@ class TransformerEncoder(layers.Layer):
         layer_norm_epsilon: of both LayerNormalizations.
 
     Shapes: `[B, T, D]` (+ mask `[B, T]`) -> `[B, T, D]`; the mask passes through.
+
+    Example:
+
+    ```python
+    token_ids = np.array([[5, 9, 2, 0, 0]])
+    x = keras.layers.Embedding(100, 16, mask_zero=True)(token_ids)
+    x = kerasdl.layers.PositionEmbedding(max_length=32)(x)
+    outputs = kerasdl.layers.TransformerEncoder(num_heads=2, intermediate_dim=32)(x)  # [1, 5, 16]
+    ```
     """
 
     def __init__(
