@@ -18,15 +18,14 @@ import os
 import statistics
 import tempfile
 import time
-import warnings
 
 import keras
 import tensorflow as tf
 
-import kerasdl
+from applications.sequence_labeling import recipes
 from kerasdl.data import tagging
+from kerasdl.experiment import Experiment
 from kerasdl.export import export_saved_model, tagger_serving
-from kerasdl.models.bilstm_crf import transition_constraints
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "conll2000")
 
@@ -42,19 +41,14 @@ class EpochTimer(keras.callbacks.Callback):
         self.times = []
 
 
-def build(kind: str, data, pre) -> keras.Model:
-    common = (pre.word_vocabulary_size, data.tags.num_tags, pre.char_vocabulary_size)
-    if kind == "bilstm_softmax":
-        model = kerasdl.models.bilstm_softmax(*common, lstm_units=200)
-        loss = "sparse_categorical_crossentropy"
-    else:
-        allowed = transition_constraints(data.tags.names, data.scheme)
-        model = kerasdl.models.bilstm_crf(*common, lstm_units=200, allowed_transitions=allowed)
-        loss = kerasdl.layers.CRFLoss()
+def build(hp, data, pre) -> keras.Model:
+    """The trainer's network and loss (applications.sequence_labeling.recipes), Adam with
+    the recipe's clipping at its learning rate, without its schedule."""
+    model = recipes.build_model(hp, pre, data.tags, data.scheme)
     model.compile(
-        keras.optimizers.Adam(2e-3, clipnorm=5.0),
-        loss=loss,
-        metrics=[kerasdl.metrics.MaskedTokenAccuracy()],
+        keras.optimizers.Adam(hp.learning_rate, clipnorm=hp.clipnorm),
+        loss=recipes.loss(hp),
+        metrics=recipes.metrics(),
     )
     return model
 
@@ -91,19 +85,17 @@ def main() -> None:
     parser.add_argument("--batch_size", type=int, default=32)
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
-    warnings.filterwarnings("ignore", message="Your input ran out of data")
     data = tagging.load_tagging(
         train_file=os.path.join(DATA, "train.txt"),
         test_file=os.path.join(DATA, "test.txt"),
         train_scheme="BIOES",
     )
     train = data.train.subset(range(min(args.sentences, len(data.train))))
-    pre = tagging.TaggingPreprocessor.from_corpus(
-        train, lowercase=True, normalize_digits=True, min_word_length=3
-    )
+    pre = recipes.preprocessor(recipes.hyperparameters(), train)
     dataset = tagging.make_dataset(
         train, pre, data.tags, args.batch_size, shuffle=True, seed=0, bucket_boundaries="auto"
     )
+    dataset, _ = Experiment.count_batches(dataset)
     print(
         f"CoNLL-2000: {len(train)} sentences, {train.num_tokens} tokens, batch "
         f"{args.batch_size}, {os.cpu_count()} CPUs, TF {tf.__version__}, Keras {keras.__version__}"
@@ -111,7 +103,7 @@ def main() -> None:
     print(f"{'model':16} {'params':>9} {'1st epoch s':>12} {'epoch s':>8} {'sent/s':>8}")
     results = {}
     for kind in ("bilstm_softmax", "bilstm_crf"):
-        model = build(kind, data, pre)
+        model = build(recipes.hyperparameters(model=kind), data, pre)
         timer = EpochTimer()
         model.fit(dataset, epochs=args.epochs, callbacks=[timer], shuffle=False, verbose=0)
         epoch = statistics.median(timer.times[1:]) if len(timer.times) > 1 else timer.times[0]

