@@ -75,6 +75,14 @@ def get(identifier, **kwargs) -> keras.optimizers.Optimizer:
     wraps `<name>` in `Lookahead` (e.g. `"lookahead_radam"`, the "Ranger"
     combination). `kwargs` go to the (inner) optimizer's constructor, e.g.
     `get("yogi", learning_rate=0.01)`. An instance is returned as is.
+
+    Example:
+
+    ```python
+    optimizer = kerasdl.optimizers.get("lookahead_radam", learning_rate=1e-3)  # "Ranger"
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=kerasdl.optimizers.get("yogi", learning_rate=0.01), loss="mse")
+    ```
     """
     if isinstance(identifier, keras.optimizers.Optimizer):
         if kwargs:

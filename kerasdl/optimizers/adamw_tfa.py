@@ -36,6 +36,15 @@ class AdamWTFA(ScheduledWeightDecayMixin, DeduplicateRowsMixin, keras.optimizers
         learning_rate, beta_1, beta_2, epsilon, amsgrad: as `keras.optimizers.Adam`.
         **kwargs: base optimizer arguments. Variables can be excluded from decay
             with `exclude_from_weight_decay(var_list=..., var_names=...)`.
+
+    Example:
+
+    ```python
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    optimizer = kerasdl.optimizers.AdamWTFA(weight_decay=1e-4, learning_rate=1e-3)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    model.compile(optimizer=optimizer, loss="mse")
+    ```
     """
 
     def __init__(
@@ -71,6 +80,18 @@ def decay_like_tfa(optimizer, variable, rows):
 
     tfa's `DecoupledWeightDecayExtension` decayed a sparse gradient's rows only; variables
     excluded with `exclude_from_weight_decay` are skipped.
+
+    Example:
+
+    ```python
+    from kerasdl.optimizers.adamw_tfa import decay_like_tfa
+    from kerasdl.optimizers.sparse import GradientRows
+
+    optimizer = kerasdl.optimizers.AdamWTFA(weight_decay=0.1)
+    variable = keras.Variable(np.ones((3, 2)))
+    optimizer.build([variable])
+    decay_like_tfa(optimizer, variable, GradientRows(np.ones((3, 2)), variable))  # var *= 0.9
+    ```
     """
     if not optimizer._decays(variable):
         return

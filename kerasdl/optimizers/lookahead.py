@@ -44,6 +44,17 @@ class Lookahead(OptimizerWrapper):
         sync_period: `k`, number of fast steps between synchronisations.
         slow_step_size: `alpha`, the step of the slow weights.
         name: optimizer name.
+
+    Example:
+
+    ```python
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    optimizer = kerasdl.optimizers.Lookahead(
+        keras.optimizers.Adam(1e-3), sync_period=6, slow_step_size=0.5
+    )
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(np.random.rand(8, 4), np.random.rand(8, 1), epochs=1, verbose=0)
+    ```
     """
 
     def __init__(

@@ -37,6 +37,14 @@ class NovoGrad(DeduplicateRowsMixin, keras.optimizers.Optimizer):
         grad_averaging: scale the normalised gradient by `1 - beta_1`.
         amsgrad: normalise by the running maximum of `v_t`.
         **kwargs: base optimizer arguments (`clipnorm`, `global_clipnorm`, ...).
+
+    Example:
+
+    ```python
+    variable = keras.Variable(np.ones((2, 2)))
+    optimizer = kerasdl.optimizers.NovoGrad(learning_rate=0.01, weight_decay=1e-3)
+    optimizer.apply_gradients([(np.full((2, 2), 0.5, "float32"), variable)])
+    ```
     """
 
     def __init__(

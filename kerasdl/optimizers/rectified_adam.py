@@ -48,6 +48,16 @@ class RectifiedAdam(ScheduledWeightDecayMixin, DeduplicateRowsMixin, keras.optim
         warmup_proportion: fraction of `total_steps` spent warming up.
         min_lr: learning rate reached at `total_steps`.
         **kwargs: base optimizer arguments (`clipnorm`, `global_clipnorm`, ...).
+
+    Example:
+
+    ```python
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    optimizer = kerasdl.optimizers.RectifiedAdam(
+        learning_rate=1e-3, total_steps=1000, warmup_proportion=0.1, min_lr=1e-5
+    )
+    model.compile(optimizer=optimizer, loss="mse")
+    ```
     """
 
     def __init__(

@@ -35,6 +35,15 @@ class SAM(keras.Model):
         rho: radius of the neighbourhood (the paper's rho; 0.05 is its default).
         adaptive: scale the perturbation by `w^2` (ASAM); use larger `rho`.
         epsilon: added to the gradient norm.
+
+    Example:
+
+    ```python
+    network = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model = kerasdl.optimizers.SAM(network, rho=0.05)
+    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
+    model.fit(np.random.rand(8, 4), np.random.rand(8, 1), epochs=1, verbose=0)
+    ```
     """
 
     def __init__(

@@ -36,6 +36,16 @@ class SGDWTFA(ScheduledWeightDecayMixin, DeduplicateRowsMixin, keras.optimizers.
             argument, as in tfa.
         learning_rate, momentum, nesterov: as `keras.optimizers.SGD`.
         **kwargs: base optimizer arguments.
+
+    Example:
+
+    ```python
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+    wd_schedule = keras.optimizers.schedules.ExponentialDecay(1e-4, decay_steps=100, decay_rate=0.5)
+    optimizer = kerasdl.optimizers.SGDWTFA(wd_schedule, learning_rate=schedule, momentum=0.9)
+    variable = keras.Variable(np.ones((2, 2)))
+    optimizer.apply_gradients([(np.full((2, 2), 0.5, "float32"), variable)])
+    ```
     """
 
     def __init__(

@@ -20,7 +20,16 @@ from keras import ops
 
 
 def is_sparse(gradient) -> bool:
-    """Whether `gradient` is a `tf.IndexedSlices` (only the TensorFlow backend makes them)."""
+    """Whether `gradient` is a `tf.IndexedSlices` (only the TensorFlow backend makes them).
+
+    Example:
+
+    ```python
+    gradient = tf.IndexedSlices(tf.ones((2, 3)), tf.constant([0, 2]), tf.constant([4, 3]))
+    assert kerasdl.optimizers.sparse.is_sparse(gradient)
+    assert not kerasdl.optimizers.sparse.is_sparse(tf.ones((4, 3)))
+    ```
+    """
     if keras.backend.backend() != "tensorflow":
         return False
     import tensorflow as tf
@@ -54,6 +63,15 @@ def deduplicate(gradient):
     input's number of rows by padding with zero rows at an index that is present, which add
     nothing to any sum, norm or elementwise op that maps 0 to 0, and reach no other row.
     Anything else is returned as is.
+
+    Example:
+
+    ```python
+    gradient = tf.IndexedSlices(tf.ones((3, 2)), tf.constant([1, 1, 3]), tf.constant([4, 2]))
+    summed = kerasdl.optimizers.sparse.deduplicate(gradient)
+    # row 1 once with values [2, 2]; a zero padding row keeps three rows
+    assert np.allclose(tf.convert_to_tensor(summed), tf.convert_to_tensor(gradient))
+    ```
     """
     if not is_sparse(gradient):
         return gradient
@@ -71,6 +89,21 @@ class DeduplicateRowsMixin:
     clipped the unsummed rows), and `global_clipnorm` keeps a sparse gradient sparse.
     `update_step` sums again through `GradientRows`, because a `tf.distribute` all-reduce
     concatenates the replicas' rows.
+
+    Example:
+
+    ```python
+    from kerasdl.optimizers.sparse import DeduplicateRowsMixin
+
+
+    class SummingSGD(DeduplicateRowsMixin, keras.optimizers.SGD):
+        pass
+
+
+    embedding = keras.Variable(np.zeros((4, 2)))
+    gradient = tf.IndexedSlices(tf.ones((2, 2)), tf.constant([1, 1]), tf.constant([4, 2]))
+    SummingSGD(0.1, global_clipnorm=1.0).apply_gradients([(gradient, embedding)])
+    ```
     """
 
     def apply(self, grads, trainable_variables=None):
@@ -100,6 +133,19 @@ class GradientRows:
     Args:
         gradient: the gradient of `variable`, dense or `tf.IndexedSlices`.
         variable: the variable it updates; `values` are cast to its dtype.
+
+    Example:
+
+    ```python
+    from kerasdl.optimizers.sparse import GradientRows
+
+    variable = keras.Variable(np.ones((4, 2)))
+    gradient = tf.IndexedSlices(tf.ones((2, 2)), tf.constant([1, 1]), tf.constant([4, 2]))
+    rows = GradientRows(gradient, variable)  # row 1 once, its values summed
+    optimizer = keras.optimizers.SGD(0.1)
+    optimizer.build([variable])
+    rows.assign_sub(optimizer, variable, 0.1 * rows.values)  # only row 1 moves, to 0.8
+    ```
     """
 
     def __init__(self, gradient, variable):

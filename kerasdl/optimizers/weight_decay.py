@@ -17,6 +17,26 @@ class ScheduledWeightDecayMixin:
     class applies `current_weight_decay` in its `update_step`, with tfa's meaning.
     `get_config` serializes a schedule or callable as Keras serializes a learning rate
     (a lambda only reloads with `safe_mode=False`), and `from_config` restores it.
+
+    Example:
+
+    ```python
+    from kerasdl.optimizers.adamw_tfa import decay_like_tfa
+    from kerasdl.optimizers.sparse import GradientRows
+    from kerasdl.optimizers.weight_decay import ScheduledWeightDecayMixin
+
+
+    class DecayedSGD(ScheduledWeightDecayMixin, keras.optimizers.SGD):
+        def update_step(self, gradient, variable, learning_rate):
+            decay_like_tfa(self, variable, GradientRows(gradient, variable))  # var -= wd * var
+            super().update_step(gradient, variable, learning_rate)
+
+
+    decay = keras.optimizers.schedules.ExponentialDecay(1e-2, decay_steps=100, decay_rate=0.5)
+    optimizer = DecayedSGD(learning_rate=0.1, weight_decay=decay)
+    variable = keras.Variable(np.ones((2, 2)))
+    optimizer.apply_gradients([(np.zeros((2, 2), "float32"), variable)])  # var == 0.99
+    ```
     """
 
     def _apply_weight_decay(self, variables):

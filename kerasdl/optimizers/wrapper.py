@@ -20,6 +20,29 @@ class OptimizerWrapper(keras.optimizers.Optimizer):
         optimizer: the inner optimizer: an instance, or a name/config that
             `kerasdl.optimizers.get` resolves.
         name: optimizer name.
+
+    Example:
+
+    ```python
+    from kerasdl.optimizers.wrapper import OptimizerWrapper
+
+
+    class ClipAfterStep(OptimizerWrapper):
+        # Keeps every weight in [-1, 1] after each step of the inner optimizer.
+        def __init__(self, optimizer, name="ClipAfterStep", **kwargs):
+            super().__init__(optimizer, name=name, **kwargs)
+
+        def after_step(self, trainable_variables):
+            for variable in trainable_variables:
+                variable.assign(keras.ops.clip(variable, -1.0, 1.0))
+
+        def get_config(self):
+            return self.inner_config()
+
+
+    variable = keras.Variable(np.full((2,), 0.95))
+    ClipAfterStep(keras.optimizers.SGD(1.0)).apply_gradients([(-np.ones(2, "float32"), variable)])
+    ```
     """
 
     def __init__(self, optimizer, name: str, **kwargs):

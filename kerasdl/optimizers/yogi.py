@@ -41,6 +41,14 @@ class Yogi(DeduplicateRowsMixin, keras.optimizers.Optimizer):
         initial_accumulator_value: starting value of `v`.
         activation: `"sign"` (the paper) or `"tanh"` (smooth `tanh(10 x)`).
         **kwargs: base optimizer arguments (`clipnorm`, `global_clipnorm`, ...).
+
+    Example:
+
+    ```python
+    variable = keras.Variable(np.ones((2, 2)))
+    optimizer = kerasdl.optimizers.Yogi(learning_rate=0.01, epsilon=1e-3)
+    optimizer.apply_gradients([(np.full((2, 2), 0.5, "float32"), variable)])
+    ```
     """
 
     def __init__(
