@@ -32,7 +32,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from kerasdl.data.image import Augmenter  # noqa: E402
+from kerasdl.data.augmentation import Augmenter  # noqa: E402
 
 BATCH = 128
 SIZE = 32

@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from kerasdl.data.image import Augmenter  # noqa: E402
+from kerasdl.data.augmentation import Augmenter  # noqa: E402
 
 # One row each; strengths a little above the defaults so each step is visible at 44 px.
 ROWS = (

@@ -1,7 +1,7 @@
 """Training throughput of the image trainer's models and input pipeline, beside plain Keras.
 
 kerasdl: `kerasdl.models.simple_cnn` or `kerasdl.models.resnet(depth=20)` (with the
-in-model Normalization) fed by `kerasdl.data.sources.image_dataset`, compiled as
+in-model Normalization) fed by `kerasdl.data.images.image_dataset`, compiled as
 `applications.image_classification` compiles it. Reference: the same architecture written
 layer by layer with plain Keras layers, fed by a plain `tf.data` pipeline. Both train on
 the same uint8 images in the same process, alternating; each figure is the median over
@@ -24,7 +24,8 @@ import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from kerasdl import models  # noqa: E402
-from kerasdl.data import sources  # noqa: E402
+from kerasdl.data.epochs import EpochShuffle  # noqa: E402
+from kerasdl.data.images import image_dataset, load_npz  # noqa: E402
 
 flags.DEFINE_string("model", "resnet20", "resnet20 (32x32x3 images) or simple_cnn (28x28x1).")
 flags.DEFINE_string("data_file", None, ".npz with x_train, y_train; default: random images.")
@@ -90,7 +91,7 @@ def plain_dataset(images, labels, batch_size):
 def main(argv):
     shape = (32, 32, 3) if FLAGS.model == "resnet20" else (28, 28, 1)
     if FLAGS.data_file:
-        data = sources.load_npz(FLAGS.data_file)
+        data = load_npz(FLAGS.data_file)
         images, labels = data.x_train, data.y_train
     else:
         rng = np.random.default_rng(0)
@@ -115,8 +116,8 @@ def main(argv):
             model = models.resnet(images.shape[1:], num_classes, 20, normalizer=normalizer)
         else:
             model = models.simple_cnn(images.shape[1:], num_classes, normalizer=normalizer)
-        shuffle = sources.EpochShuffle(0)
-        return model, sources.image_dataset(images, labels, FLAGS.batch_size, shuffle)
+        shuffle = EpochShuffle(0)
+        return model, image_dataset(images, labels, FLAGS.batch_size, shuffle)
 
     results = {name: [] for name in runs}
     prepared = {name: build(name) for name in runs}

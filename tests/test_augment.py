@@ -1,4 +1,4 @@
-"""kerasdl.data.image: spec parsing, seeding and epochs, label mixing, the Keras layer."""
+"""kerasdl.data.augmentation: spec parsing, seeding and epochs, label mixing, the Keras layer."""
 
 import keras
 import numpy as np
@@ -7,8 +7,8 @@ import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kerasdl.data import image as augment_module
-from kerasdl.data.image import RECIPES, STEPS, Augmentation, Step, parse_spec
+from kerasdl.data import augmentation as augment_module
+from kerasdl.data.augmentation import RECIPES, STEPS, Augmentation, Step, parse_spec
 
 PROPERTY = settings(max_examples=10, deadline=None)
 

@@ -13,20 +13,14 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_trainer
 
 CONLL = "He PRP B-NP\nreckons VBZ B-VP\nthe DT B-NP\ncurrent JJ I-NP\ndeficit NN I-NP\n\n" * 6
 TSV = "pos\tgood fun film\nneg\tdull and slow\npos\tgreat cast\nneg\tawful plot\n" * 6
 
 
-def train(trainer, model_dir, *flags):
-    result = subprocess.run(
-        [sys.executable, "-m", trainer, f"--model_dir={model_dir}", "--epochs=1", *flags],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def train(app, model_dir, *flags):
+    result = run_trainer(app, f"--model_dir={model_dir}", "--epochs=1", *flags)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -101,15 +95,15 @@ def in_memory(model_dir, inputs):
 def test_export_contract(app, tmp_path):
     model_dir = tmp_path / "run"
     if app == "image":
-        train("applications.image_classification", model_dir)
-        from kerasdl.data.sources import load_digits
+        train("image_classification", model_dir)
+        from kerasdl.data.images import load_digits
 
         inputs = load_digits().x_test[:16]
         dtype, output = "DT_UINT8", "probabilities"
     elif app == "text":
         (tmp_path / "d.tsv").write_text(TSV)
         train(
-            "applications.text_classification",
+            "text_classification",
             model_dir,
             f"--train_file={tmp_path / 'd.tsv'}",
             f"--test_file={tmp_path / 'd.tsv'}",
@@ -119,7 +113,7 @@ def test_export_contract(app, tmp_path):
     else:
         (tmp_path / "d.txt").write_text(CONLL)
         train(
-            "applications.sequence_labeling",
+            "sequence_labeling",
             model_dir,
             f"--train_file={tmp_path / 'd.txt'}",
             f"--test_file={tmp_path / 'd.txt'}",

@@ -1,5 +1,5 @@
 """kerasdl.data.text: readers on real MR/TREC data, errors with file:line, in-graph
-tokenization, batches and buckets, k-fold, TFDS names (mocked), and a property test that the
+tokenization, batches and buckets, TFDS names (mocked), and a property test that the
 readers never crash on arbitrary bytes."""
 
 from __future__ import annotations
@@ -266,45 +266,6 @@ def test_preprocessor_saves_and_exports_raw_strings(tmp_path, mr_preprocessor):
     model.export(str(tmp_path / "export"), verbose=False)
     loaded = tf.saved_model.load(str(tmp_path / "export"))
     np.testing.assert_allclose(loaded.serve(batch).numpy(), expected, rtol=1e-6)
-
-
-# --------------------------------------------------------------------------- k-fold
-
-
-def test_kfold_partitions_and_stratifies(mr):
-    folds = list(text.kfold(mr.test, folds=10, seed=0))
-    assert len(folds) == 10
-    test_texts = [t for _, test in folds for t in test.texts]
-    assert sorted(test_texts) == sorted(mr.test.texts)
-    for train, test in folds:
-        assert len(train) + len(test) == 1066 and abs(len(test) - 106.6) < 1
-        share = np.mean([label == "pos" for label in test.labels])
-        assert abs(share - np.mean([label == "pos" for label in mr.test.labels])) < 0.02
-    again = [test.texts for _, test in text.kfold(mr.test, folds=10, seed=0)]
-    assert again == [test.texts for _, test in folds]
-    with pytest.raises(InputError, match="cv_folds"):
-        next(text.kfold(mr.test, folds=1))
-
-
-def test_holdout(mr):
-    train, valid = text.holdout(mr.train, 0.1, seed=0)
-    assert (len(train), len(valid)) == (8636, 960)
-    assert sorted(train.lines + valid.lines) == mr.train.lines
-    share = np.mean([label == "pos" for label in valid.labels])
-    assert abs(share - np.mean([label == "pos" for label in mr.train.labels])) < 0.01
-    assert text.holdout(mr.train, 0.1, seed=0)[1].texts == valid.texts
-
-
-@pytest.mark.parametrize(
-    "count, fraction, sizes", [(1, 0.1, (1, 1)), (4, 0.1, (3, 1)), (6, 0.9, (1, 5))]
-)
-def test_holdout_of_tiny_files(count, fraction, sizes):
-    labels = ["a", "b", "c"] * 2
-    examples = text.TextExamples([f"t{i}" for i in range(count)], labels[:count], "x.tsv")
-    train, valid = text.holdout(examples, fraction, seed=0)
-    assert (len(train), len(valid)) == sizes
-    if count > 1:  # a one-example file validates on its only example
-        assert sorted(train.texts + valid.texts) == examples.texts
 
 
 # --------------------------------------------------------------------------- TFDS

@@ -1,4 +1,4 @@
-"""Input pipelines: image augmentation, text and CoNLL readers, built-in sources."""
+"""Input pipelines: image data and augmentation, text and CoNLL readers, splits, epochs."""
 
-from kerasdl.data import errors, image, sources, tagging, text
+from kerasdl.data import augmentation, epochs, errors, images, splits, tagging, text
 from kerasdl.data.errors import InputError

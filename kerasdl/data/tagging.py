@@ -34,14 +34,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasdl.data.epochs import EpochShuffle, epoch_order, epoch_shuffle
 from kerasdl.data.errors import InputError
-from kerasdl.data.sources import EpochShuffle
 from kerasdl.data.text import (
     batch_by_length,
     bucket_boundaries_for,
     decode_file,
-    epoch_order,
-    epoch_shuffle,
     row_lookup,
     split_lines,
 )

@@ -12,8 +12,8 @@ The pieces, in the order a trainer uses them:
    in-graph, so the same object runs in tf.data and inside an exported SavedModel.
 4. `make_dataset(examples, preprocessor, labels, ...)` gives `(token_ids [B, T] int32,
    label_ids [B] int32)` batches, padded per batch, optionally bucketed by length.
-5. `kfold(examples, folds, seed)` gives the train/test pairs of the k-fold protocol
-   (`--cv_folds`) used for MR and Subj (Kim 2014).
+5. `kerasdl.data.splits`: `holdout(examples, fraction, seed)` for a validation split,
+   `kfold(examples, folds, seed)` for the k-fold protocol used for MR and Subj (Kim 2014).
 
 File format (DESIGN.md): `.tsv` lines `label<TAB>text` (the label ends at the first tab;
 later tabs belong to the text), UTF-8 unless `encoding` says otherwise; blank lines are
@@ -29,14 +29,14 @@ import dataclasses
 import io
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasdl.data.epochs import EpochShuffle, epoch_order, epoch_shuffle
 from kerasdl.data.errors import InputError
-from kerasdl.data.sources import EpochShuffle, split_indices
 
 PAD_ID = 0  # TextVectorization's mask token ''
 OOV_ID = 1  # TextVectorization's '[UNK]'
@@ -65,7 +65,7 @@ class TextExamples:
         return len(self.texts)
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> TextExamples:
-        """The examples at `indices`, in that order (used by `kfold`)."""
+        """The examples at `indices`, in that order (`splits.holdout`, `splits.kfold`)."""
         indices = [int(i) for i in indices]
         return TextExamples(
             [self.texts[i] for i in indices],
@@ -639,20 +639,6 @@ def row_lookup(rows: Sequence[np.ndarray]):
     return lambda i: flat[starts[i] : starts[i] + lengths[i]]
 
 
-def epoch_shuffle(shuffle: bool | EpochShuffle, seed: int | None) -> EpochShuffle | None:
-    """The `EpochShuffle` of a `shuffle=` argument: its own, a new one from `seed` for
-    True, None for False. Pass your own to key the order on the epoch with
-    `trainer.SetEpoch`, so that a resumed run sees the same batches."""
-    if shuffle is True:
-        return EpochShuffle(seed or 0)
-    return shuffle or None
-
-
-def epoch_order(size: int, shuffle: EpochShuffle | None) -> tf.data.Dataset:
-    """Row indices `0..size-1`: in order, or reshuffled every epoch by `shuffle`."""
-    return tf.data.Dataset.range(size) if shuffle is None else shuffle.indices(size)
-
-
 def make_dataset(
     examples: TextExamples,
     preprocessor: TextPreprocessor,
@@ -753,49 +739,6 @@ def load_text_classification(
         if split is not None:
             labels.encode(split)
     return TextClassificationData(train, test, labels, valid)
-
-
-def kfold(
-    examples: TextExamples, folds: int = 10, seed: int = 0, stratified: bool = True
-) -> Iterator[tuple[TextExamples, TextExamples]]:
-    """`(train, test)` pairs of k-fold cross-validation (`--cv_folds`).
-
-    Every example is in exactly one test fold; folds differ in size by at most one.
-    `stratified` keeps each fold's label proportions (scikit-learn's StratifiedKFold,
-    shuffled with `seed`); classes smaller than `folds` fall back to plain KFold.
-    """
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    if folds < 2 or folds > len(examples):
-        raise InputError(
-            examples.source, f"--cv_folds must be between 2 and {len(examples)}, got {folds}"
-        )
-    labels = np.array(examples.labels if examples.labels is not None else [""] * len(examples))
-    if stratified and min(collections.Counter(labels.tolist()).values()) >= folds:
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    else:
-        splitter = KFold(folds, shuffle=True, random_state=seed)
-    for train_index, test_index in splitter.split(np.zeros(len(labels)), labels):
-        yield examples.subset(train_index), examples.subset(test_index)
-
-
-def holdout(
-    examples: TextExamples, fraction: float = 0.1, seed: int = 0, stratified: bool = True
-) -> tuple[TextExamples, TextExamples]:
-    """`(train, valid)`: a seeded, label-stratified `fraction` of `examples` held out for
-    validation (early stopping) when there is no `--valid_file`.
-
-    At least one example is held out and at least one kept, so tiny files work; a file of
-    one example cannot spare it, and is returned as both `train` and `valid` (validation
-    then measures the training example).
-    """
-    count = len(examples)
-    if count < 2:
-        return examples, examples
-    size = min(max(1, int(round(count * fraction))), count - 1)
-    labels = examples.labels if stratified else None
-    train_index, valid_index = split_indices(count, size, seed, labels)
-    return examples.subset(np.sort(train_index)), examples.subset(np.sort(valid_index))
 
 
 def describe(examples: TextExamples) -> str:

@@ -77,6 +77,7 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
+from kerasdl.data.epochs import EpochCounter
 from kerasdl.ops import image as image_ops
 
 __all__ = [
@@ -510,7 +511,7 @@ class Augmenter:
         if self._implementation not in image_ops.IMPLEMENTATIONS:
             raise ValueError(f"implementation must be one of {image_ops.IMPLEMENTATIONS}")
         self._compiled = None
-        self._epoch: tf.Variable | None = None
+        self._epochs: EpochCounter | None = None
         self._generator: tf.random.Generator | None = None
 
     def __repr__(self) -> str:
@@ -668,24 +669,21 @@ class Augmenter:
 
         if epoch is not None:
             return run(tf.constant(epoch, tf.int64))
-        if self._epoch is None:
-            with tf.init_scope():
-                self._epoch = tf.Variable(-1, dtype=tf.int64, trainable=False, name="epoch")
-        counter = self._epoch
-        augmented = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(
-            lambda _: counter.assign_add(1)
-        )
-        augmented = augmented.flat_map(run)
+        augmented = self._counter().epochs().flat_map(run)
         cardinality = int(dataset.cardinality())
         if cardinality >= 0:
             augmented = augmented.apply(tf.data.experimental.assert_cardinality(cardinality))
         return augmented
 
+    def _counter(self) -> EpochCounter:
+        # Made on first use: an Augmenter inside an `Augmentation` layer never counts epochs.
+        if self._epochs is None:
+            self._epochs = EpochCounter()
+        return self._epochs
+
     def set_epoch(self, epoch: int) -> None:
         """Makes the next iteration of an `apply`-ed dataset use ``epoch``."""
-        if self._epoch is None:
-            self._epoch = tf.Variable(-1, dtype=tf.int64, trainable=False, name="epoch")
-        self._epoch.assign(epoch - 1)
+        self._counter().set_epoch(epoch)
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")

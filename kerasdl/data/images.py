@@ -1,18 +1,21 @@
-"""Built-in image data sources: the embedded default and `.npz` files.
+"""Image-classification data: scikit-learn's digits, `.npz` files, class folders, TFDS.
 
-Every loader returns an `ImageData` of uint8 images `[N, H, W, C]` and int64 labels.
+Every loader returns an `ImageData` of uint8 images `[N, H, W, C]` and int64 labels;
+`image_dataset` batches it for `model.fit`. Validation splits are in `kerasdl.data.splits`,
+the epoch-keyed shuffle in `kerasdl.data.epochs`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import zipfile
 
 import numpy as np
 
+from kerasdl.data.epochs import EpochShuffle
 from kerasdl.data.errors import InputError
+from kerasdl.data.splits import split_arrays
 
 
 @dataclasses.dataclass
@@ -139,92 +142,6 @@ def load_npz(path: str) -> ImageData:
     )
 
 
-def split_indices(count: int, held: int, seed: int, labels=None):
-    """`(kept, held_out)` indices of `count` examples, `held` of them held out, seeded.
-
-    Stratified by `labels` (every class in both parts, in proportion) where that is
-    possible: each class has two examples or more and both parts have room for one of each
-    class. Otherwise (no labels, tiny data, many classes) uniform at random, so a class may
-    be missing from one part. The images' and the texts' validation splits both use it.
-    """
-    from sklearn.model_selection import train_test_split
-
-    stratify = None
-    if labels is not None and len(labels):
-        counts = np.unique(np.asarray(labels), return_counts=True)[1]
-        if counts.min() >= 2 and min(held, count - held) >= len(counts):
-            stratify = labels
-    return train_test_split(np.arange(count), test_size=held, random_state=seed, stratify=stratify)
-
-
-def split_examples(images, labels, fraction: float, seed: int, source: str):
-    """Holds out ``ceil(fraction * N)`` examples (`split_indices`):
-    `(x_kept, x_held, y_kept, y_held)`. Raises `InputError` naming `source` when nothing
-    would be kept."""
-    held = math.ceil(fraction * len(labels))
-    if len(labels) - held < 1:
-        raise InputError(
-            source, f"{len(labels)} example(s) are too few to hold out {fraction:.0%} of them"
-        )
-    kept, held_out = split_indices(len(labels), held, seed, labels)
-    return images[kept], images[held_out], labels[kept], labels[held_out]
-
-
-def with_validation_split(data: ImageData, fraction: float, seed: int) -> ImageData:
-    """Carves a validation split from the training data when there is none (`split_examples`)."""
-    if data.x_valid is not None:
-        return data
-    if not 0.0 < fraction < 1.0:
-        raise InputError("--validation_fraction", f"must be in (0, 1), got {fraction}")
-    x_train, x_valid, y_train, y_valid = split_examples(
-        data.x_train, data.y_train, fraction, seed, "--validation_fraction"
-    )
-    return dataclasses.replace(
-        data, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid
-    )
-
-
-class EpochShuffle:
-    """Reshuffles every epoch in an order fixed by `(seed, epoch)` alone.
-
-    `dataset.shuffle(seed=s, reshuffle_each_iteration=True)` gives epoch k the k-th
-    order *of this process*, so a run resumed at epoch k would replay epoch 0's order.
-    Here each fresh iteration reads an epoch counter and draws a stateless permutation
-    keyed on `(seed, epoch)`; `set_epoch(e)` (called by the trainer at the start of every
-    epoch) makes a resumed run see exactly the batches an uninterrupted one would.
-    """
-
-    def __init__(self, seed: int):
-        import tensorflow as tf
-
-        self.seed = int(seed)
-        with tf.init_scope():
-            self._epoch = tf.Variable(-1, dtype=tf.int64, trainable=False, name="shuffle_epoch")
-
-    def set_epoch(self, epoch: int) -> None:
-        """The next iteration uses the order of `epoch`."""
-        self._epoch.assign(epoch - 1)
-
-    @property
-    def epoch(self):
-        """The epoch of the current (latest started) iteration, a scalar int64 variable."""
-        return self._epoch
-
-    def indices(self, size: int):
-        """A dataset of the indices `0..size-1`, in a fresh order on every iteration."""
-        import tensorflow as tf
-
-        counter, seed = self._epoch, self.seed
-
-        def permutation(_):
-            key = tf.stack([tf.constant(seed, tf.int64), counter.assign_add(1)])
-            return tf.random.experimental.stateless_shuffle(tf.range(size, dtype=tf.int64), key)
-
-        start = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64))
-        order = start.map(permutation).unbatch()
-        return order.apply(tf.data.experimental.assert_cardinality(size))
-
-
 def image_dataset(
     images: np.ndarray,
     labels: np.ndarray,
@@ -327,7 +244,7 @@ def load_image_folder(
     """Images in one sub-folder per class.
 
     With `train/` and `test/` sub-folders (each holding the class folders), those are
-    the splits; otherwise `test_fraction` is held out for testing (`split_examples`).
+    the splits; otherwise `test_fraction` is held out for testing (`splits.split_arrays`).
     Images must share one size unless `image_size=(height, width)` resizes them.
 
     Channels: like Keras' `image_dataset_from_directory`, which converts every image to
@@ -348,7 +265,7 @@ def load_image_folder(
         )
         return ImageData(x_train, y_train, x_test, y_test, names)
     images, labels, names = _read_class_folders(data_dir, image_size)
-    x_train, x_test, y_train, y_test = split_examples(images, labels, test_fraction, seed, data_dir)
+    x_train, x_test, y_train, y_test = split_arrays(images, labels, test_fraction, seed, data_dir)
     return ImageData(x_train, y_train, x_test, y_test, names)
 
 
