@@ -14,22 +14,32 @@ the mean.
 import keras
 from keras import ops
 
-try:  # Keras keeps its mask setter private; the attribute is what every backend reads.
-    from keras.src.backend import set_keras_mask
-except ImportError:  # pragma: no cover
-
-    def set_keras_mask(x, mask):
-        x._keras_mask = mask
-
+from kerasdl._keras_private import set_keras_mask
 
 __all__ = [
     "PolyLoss",
     "SparseCategoricalCrossentropy",
     "SparseCategoricalFocalCrossentropy",
     "poly1_cross_entropy",
+    "scale_loss_for_distribution",
     "sparse_categorical_crossentropy",
     "sparse_categorical_focal_crossentropy",
 ]
+
+
+def scale_loss_for_distribution(loss):
+    """`loss` divided by the number of replicas in sync (TensorFlow backend), as Keras
+    divides its averaged losses: for a loss that reduces its own replica's batch to one
+    number (reduction "none"), so that the summed replica gradients are their mean.
+    Outside a distribution strategy, or on other backends, `loss` is returned as is."""
+    if keras.backend.backend() != "tensorflow":
+        return loss
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if replicas == 1:
+        return loss
+    return ops.multiply(loss, ops.cast(1.0 / replicas, loss.dtype))
 
 
 def _log_probabilities(y_pred, from_logits):

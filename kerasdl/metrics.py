@@ -5,15 +5,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kerasdl._keras_private import get_keras_mask
+
 __all__ = ["MaskedTokenAccuracy"]
-
-
-def _keras_mask(tensor):
-    try:
-        from keras.src.backend.common.masking import get_keras_mask
-    except ImportError:  # Keras before 3.6
-        return getattr(tensor, "_keras_mask", None)
-    return get_keras_mask(tensor)
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
@@ -38,7 +32,7 @@ class MaskedTokenAccuracy(keras.metrics.Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        mask = _keras_mask(y_pred)
+        mask = get_keras_mask(y_pred)
         y_true = ops.convert_to_tensor(y_true)
         y_pred = ops.convert_to_tensor(y_pred)
         if len(y_true.shape) == len(y_pred.shape) + 1 and y_true.shape[-1] == 1:

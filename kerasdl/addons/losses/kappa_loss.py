@@ -2,7 +2,8 @@
 
 import keras
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
+
+from kerasdl.losses import scale_loss_for_distribution
 
 
 @keras.saving.register_keras_serializable(package="Addons")

@@ -7,9 +7,9 @@ follows the mean of the replicas' losses.
 
 import keras
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
 
 from kerasdl.addons.losses.metric_learning import pairwise_distance
+from kerasdl.losses import scale_loss_for_distribution
 
 
 @keras.saving.register_keras_serializable(package="Addons")

@@ -7,7 +7,8 @@ follows the mean of the replicas' losses.
 
 import keras
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
+
+from kerasdl.losses import scale_loss_for_distribution
 
 
 def _soft_target_crossentropy(targets, logits):

@@ -7,9 +7,9 @@ never across replicas, and the step follows the mean of the replicas' losses.
 
 import keras
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
 
 from kerasdl.addons.losses.metric_learning import distance_matrix
+from kerasdl.losses import scale_loss_for_distribution
 
 
 def _prepare(y_true, y_pred, distance_metric):
