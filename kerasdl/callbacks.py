@@ -12,13 +12,84 @@ __all__ = ["SWA", "EarlyStopping", "GradientMonitor"]
 
 
 class EarlyStopping(keras.callbacks.EarlyStopping):
-    """`keras.callbacks.EarlyStopping` whose state travels in `kerasdl.backup` backups.
+    """`keras.callbacks.EarlyStopping` whose state travels in `kerasdl.backup` backups, and
+    which can keep the later of equally good epochs.
 
     Keras' callback forgets, when a killed run resumes, the best epoch seen so far (and,
     with `restore_best_weights`, its weights), so a resumed run could stop later and keep
     other weights than an uninterrupted one. `BackupAndRestore(..., stateful_callbacks=
     [this])` stores `backup_state()` with every backup and hands it back on resume.
+
+    Args:
+        monitor, min_delta, patience, verbose, mode, baseline, restore_best_weights,
+        start_from_epoch: as for `keras.callbacks.EarlyStopping`.
+        ties: "earlier" (Keras' rule: only a value better than the best so far by more
+            than `min_delta` is a new best) or "later": a value that equals the best so
+            far (by exactly `min_delta`) is a new best too, so of equal epochs the last
+            is kept and the patience count starts again from it.
     """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+        ties: str = "earlier",
+    ):
+        if ties not in ("earlier", "later"):
+            raise ValueError(f'ties must be "earlier" or "later", got {ties!r}.')
+        super().__init__(
+            monitor=monitor,
+            min_delta=min_delta,
+            patience=patience,
+            verbose=verbose,
+            mode=mode,
+            baseline=baseline,
+            restore_best_weights=restore_best_weights,
+            start_from_epoch=start_from_epoch,
+        )
+        self.ties = ties
+
+    def get_config(self) -> dict:
+        """The constructor arguments: `EarlyStopping(**get_config())` is the same callback."""
+        return {
+            "monitor": self.monitor,
+            "min_delta": abs(self.min_delta),  # Keras negates it once it knows mode "min"
+            "patience": self.patience,
+            "verbose": self.verbose,
+            "mode": self.mode,
+            "baseline": self.baseline,
+            "restore_best_weights": self.restore_best_weights,
+            "start_from_epoch": self.start_from_epoch,
+            "ties": self.ties,
+        }
+
+    def on_epoch_end(self, epoch, logs=None):
+        best, wait = self.best, self.wait
+        stopped_epoch, stop_training = self.stopped_epoch, self.model.stop_training
+        super().on_epoch_end(epoch, logs)
+        current = (logs or {}).get(self.monitor)
+        if self.ties != "later" or current is None or epoch < self.start_from_epoch:
+            return
+        if best is None or current - self.min_delta != best:
+            return
+        # Keras counted the tie as no improvement; undo that and take this epoch as the best.
+        self.best, self.best_epoch = current, epoch
+        if self.restore_best_weights:
+            self.best_weights = self.model.get_weights()
+        self.wait = 0 if self._reaches_baseline(current) else wait + 1
+        self.stopped_epoch, self.model.stop_training = stopped_epoch, stop_training
+
+    def _reaches_baseline(self, value) -> bool:
+        if self.baseline is None:
+            return True
+        value = value - self.min_delta  # min_delta carries the sign of the mode here
+        return value == self.baseline or bool(self.monitor_op(value, self.baseline))
 
     def backup_state(self) -> tuple[dict, list[np.ndarray]]:
         """`(scalars, best weights)` of the patience count and the best epoch so far."""

@@ -1,10 +1,10 @@
-"""kerasdl.callbacks: GradientMonitor (vanishing/exploding gradients) and SWA."""
+"""kerasdl.callbacks: GradientMonitor (vanishing/exploding gradients), SWA and EarlyStopping."""
 
 import keras
 import numpy as np
 import pytest
 
-from kerasdl.callbacks import SWA, GradientMonitor, recompute_batch_norm_statistics
+from kerasdl.callbacks import SWA, EarlyStopping, GradientMonitor, recompute_batch_norm_statistics
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(64, 16)).astype("float32")
@@ -170,3 +170,96 @@ def test_recompute_batch_norm_statistics_from_dataset():
     np.testing.assert_allclose(
         np.asarray(model.get_layer("bn").moving_mean), expected, rtol=1e-4, atol=1e-5
     )
+
+
+def _tiny_model():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def _run_epochs(callback, values, monitor="val_accuracy"):
+    """Feeds `values` as one epoch's logs each, the model's weight set to the epoch number;
+    returns `(best_epoch, wait, stopped_epoch)` after every epoch and the final weight."""
+    model = _tiny_model()
+    callback.set_model(model)
+    callback.on_train_begin()
+    trace = []
+    for epoch, value in enumerate(values):
+        model.set_weights([np.full((1, 1), epoch, "float32")])
+        callback.on_epoch_end(epoch, {monitor: value})
+        trace.append((callback.best_epoch, callback.wait, callback.stopped_epoch))
+        if model.stop_training:
+            break
+    callback.on_train_end()
+    return trace, float(model.get_weights()[0][0, 0])
+
+
+def _reference_trace(values, patience, at_least_as_good):
+    """Keras' early-stopping loop written out, deciding a new best with `at_least_as_good`."""
+    best, best_epoch, wait, stopped, trace = None, 0, 0, 0, []
+    for epoch, value in enumerate(values):
+        wait += 1
+        if best is None or at_least_as_good(value, best):
+            best, best_epoch, wait = value, epoch, 0
+        elif wait >= patience and epoch > 0:
+            stopped = epoch
+        trace.append((best_epoch, wait, stopped))
+        if stopped:
+            break
+    return trace
+
+
+@pytest.mark.parametrize("mode", ["max", "min"])
+@pytest.mark.parametrize("ties", ["earlier", "later"])
+def test_early_stopping_ties_pick_the_earlier_or_later_of_equal_epochs(mode, ties):
+    sign = 1 if mode == "max" else -1
+    rules = {
+        "earlier": lambda a, b: sign * a > sign * b,
+        "later": lambda a, b: sign * a >= sign * b,
+    }
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        values = [float(v) for v in rng.integers(0, 4, size=10)]  # many ties
+        callback = EarlyStopping(
+            monitor="val_accuracy", mode=mode, patience=2, restore_best_weights=True, ties=ties
+        )
+        trace, weight = _run_epochs(callback, values)
+        assert trace == _reference_trace(values, 2, rules[ties]), values
+        assert weight == trace[-1][0]  # the kept weights are the best epoch's
+    # The same values as Keras' own callback with ties="earlier".
+    values = [0.5, 0.7, 0.7, 0.6, 0.7, 0.6, 0.6]
+    keras_trace, _ = _run_epochs(
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=2), values
+    )
+    earlier, _ = _run_epochs(EarlyStopping(monitor="val_accuracy", mode="max", patience=2), values)
+    later, _ = _run_epochs(
+        EarlyStopping(monitor="val_accuracy", mode="max", patience=2, ties="later"), values
+    )
+    assert earlier == keras_trace == [(0, 0, 0), (1, 0, 0), (1, 1, 0), (1, 2, 3)]
+    assert later == [(0, 0, 0), (1, 0, 0), (2, 0, 0), (2, 1, 0), (4, 0, 0), (4, 1, 0), (4, 2, 6)]
+
+
+def test_early_stopping_config_and_backup_state_round_trip():
+    callback = EarlyStopping(
+        monitor="val_loss",
+        min_delta=0.1,
+        patience=3,
+        mode="min",
+        restore_best_weights=True,
+        ties="later",
+    )
+    _run_epochs(callback, [1.0, 0.5, 0.45, 0.5], monitor="val_loss")  # min_delta is now -0.1
+    config = callback.get_config()
+    assert config["ties"] == "later" and config["min_delta"] == 0.1
+    assert EarlyStopping(**config).get_config() == config
+    scalars, arrays = callback.backup_state()
+    assert scalars == {"wait": 2, "stopped_epoch": 0, "best": 0.5, "best_epoch": 1}
+    resumed = EarlyStopping(**config)
+    resumed.set_model(_tiny_model())
+    resumed.restore_backup_state(scalars, arrays)
+    resumed.on_train_begin()
+    assert resumed.backup_state()[0] == scalars
+    np.testing.assert_array_equal(resumed.best_weights[0], arrays[0])
+    with pytest.raises(ValueError, match="ties"):
+        EarlyStopping(ties="last")
