@@ -12,6 +12,13 @@ def lisht(x):
 
     Roy et al. 2019, "LiSHT: Non-Parametric Linearly Scaled Hyperbolic
     Tangent Activation Function for Neural Networks" (arXiv:1901.05894).
+
+    Example:
+
+    ```python
+    y = kerasdl.activations.lisht(np.array([-2.0, 0.0, 2.0]))  # [1.93, 0., 1.93]
+    layer = keras.layers.Dense(4, activation=kerasdl.activations.lisht)
+    ```
     """
     x = ops.convert_to_tensor(x)
     return x * ops.tanh(x)
@@ -24,6 +31,12 @@ def snake(x, frequency: float = 1.0):
     Ziyin, Hartwig & Ueda 2020, "Neural Networks Fail to Learn Periodic
     Functions and How to Fix It" (NeurIPS), eq. 3 (`a` = `frequency`).
     Computed as `x + (1 - cos(2 a x)) / (2 a)`, as tfa did.
+
+    Example:
+
+    ```python
+    y = kerasdl.activations.snake(np.linspace(-3, 3, 5), frequency=2.0)
+    ```
     """
     x = ops.convert_to_tensor(x)
     frequency = ops.cast(frequency, x.dtype)
@@ -46,6 +59,14 @@ def rrelu(
     `(lower + upper) / 2`. Keras 3 has no global learning phase, so `training`
     defaults to False here; the `RReLU` layer passes the model's flag.
     `seed` is an int or a `keras.random.SeedGenerator`.
+
+    Example:
+
+    ```python
+    x = np.array([-1.0, 2.0])
+    y = kerasdl.activations.rrelu(x)  # [-0.229, 2.]: the mean slope at inference
+    y_train = kerasdl.activations.rrelu(x, training=True, seed=1)  # a random slope
+    ```
     """
     x = ops.convert_to_tensor(x)
     if training:
@@ -65,6 +86,15 @@ class Snake(keras.layers.Layer):
         frequency: initial `a` (> 0).
         trainable_frequency: learn one `a` per channel (last axis), as Ziyin
             et al. suggest; otherwise `a` is a constant.
+
+    Example:
+
+    ```python
+    model = keras.Sequential(
+        [keras.Input((1,)), keras.layers.Dense(16), kerasdl.layers.Snake(trainable_frequency=True)]
+    )
+    outputs = model(np.linspace(-1, 1, 4)[:, None])  # [4, 16]
+    ```
     """
 
     def __init__(self, frequency: float = 1.0, trainable_frequency: bool = False, **kwargs):
@@ -106,6 +136,15 @@ class RReLU(keras.layers.Layer):
         lower: lower bound of the negative slope's uniform distribution.
         upper: upper bound.
         seed: int seed for the slopes (reproducible training).
+
+    Example:
+
+    ```python
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(8), kerasdl.layers.RReLU(seed=1)]
+    )
+    outputs = model(np.random.rand(2, 4), training=True)  # random slopes; their mean otherwise
+    ```
     """
 
     def __init__(self, lower: float = 0.125, upper: float = 1.0 / 3.0, seed=None, **kwargs):

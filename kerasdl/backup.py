@@ -40,6 +40,19 @@ class BackupAndRestore(keras.callbacks.Callback):
             that work is done, so a kill during export still resumes without retraining.
         stateful_callbacks: callbacks with `backup_state() -> (dict, [arrays])` and
             `restore_backup_state(dict, arrays)`, saved and restored with each backup.
+
+    Example:
+
+    ```python
+    import os
+    import tempfile
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("adam", loss="mse")
+    backup = kerasdl.backup.BackupAndRestore(os.path.join(tempfile.mkdtemp(), "backup"))
+    x, y = np.random.rand(8, 4), np.random.rand(8, 1)
+    model.fit(x, y, epochs=2, callbacks=[backup], verbose=0)  # killed here? rerun: resumes
+    ```
     """
 
     def __init__(self, backup_dir: str, delete_on_train_end: bool = False, stateful_callbacks=()):

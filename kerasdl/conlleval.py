@@ -32,7 +32,16 @@ __all__ = ["ChunkScores", "evaluate", "format_report", "split_conlleval_tag", "w
 
 
 def split_conlleval_tag(tag: str) -> tuple[str, str]:
-    """`"B-NP"` -> `("B", "NP")`; `"O"` -> `("O", "")`; `"B-A-B"` -> `("B", "A-B")`."""
+    """`"B-NP"` -> `("B", "NP")`; `"O"` -> `("O", "")`; `"B-A-B"` -> `("B", "A-B")`.
+
+    Example:
+
+    ```python
+    from kerasdl import conlleval
+
+    assert conlleval.split_conlleval_tag("B-NP") == ("B", "NP")
+    ```
+    """
     prefix, hyphen, chunk_type = tag.partition("-")
     # Perl's `$type ? $type : ""` also turns the type "0" into "".
     return (prefix, chunk_type if chunk_type != "0" else "") if hyphen else (tag, "")
@@ -65,6 +74,15 @@ class ChunkScores:
         correct_chunks, found_gold, found_guessed: totals over all types.
         correct_tags, tokens: for token accuracy.
         by_type: `{type: (correct, found_gold, found_guessed)}`.
+
+    Example:
+
+    ```python
+    from kerasdl import conlleval
+
+    scores = conlleval.evaluate([["B-PER", "I-PER", "O"]], [["B-PER", "O", "O"]])
+    print(scores.correct_chunks, scores.found_gold, scores.by_type)  # 0 1 {'PER': (0, 1, 1)}
+    ```
     """
 
     correct_chunks: int
@@ -125,6 +143,17 @@ def evaluate(gold: Iterable[Sequence[str]], guessed: Iterable[Sequence[str]]) ->
 
     Sentences are processed as conlleval processes a file with a blank line after each
     sentence; the result equals running `conlleval.pl < file` on the same tags.
+
+    Example:
+
+    ```python
+    from kerasdl import conlleval
+
+    gold = [["B-PER", "I-PER", "O", "B-LOC"]]
+    guessed = [["B-PER", "I-PER", "O", "B-ORG"]]
+    scores = conlleval.evaluate(gold, guessed)
+    print(scores.f1, scores.precision, scores.recall)  # 0.5 0.5 0.5
+    ```
     """
     correct_chunks = found_gold = found_guessed = correct_tags = tokens = 0
     counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
@@ -188,7 +217,17 @@ def evaluate(gold: Iterable[Sequence[str]], guessed: Iterable[Sequence[str]]) ->
 
 
 def format_report(scores: ChunkScores) -> str:
-    """The text conlleval.pl prints: totals, then one line per chunk type."""
+    """The text conlleval.pl prints: totals, then one line per chunk type.
+
+    Example:
+
+    ```python
+    from kerasdl import conlleval
+
+    scores = conlleval.evaluate([["B-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]])
+    print(conlleval.format_report(scores))
+    ```
+    """
     lines = [
         f"processed {scores.tokens} tokens with {scores.found_gold} phrases; "
         f"found: {scores.found_guessed} phrases; correct: {scores.correct_chunks}.",
@@ -207,7 +246,19 @@ def format_report(scores: ChunkScores) -> str:
 
 
 def write_report(model_dir: str, scores: ChunkScores, name: str = "conlleval") -> dict:
-    """Writes `{name}.txt` (conlleval's text) and `{name}.json` (totals and per type)."""
+    """Writes `{name}.txt` (conlleval's text) and `{name}.json` (totals and per type).
+
+    Example:
+
+    ```python
+    import tempfile
+
+    from kerasdl import conlleval
+
+    scores = conlleval.evaluate([["B-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]])
+    totals = conlleval.write_report(tempfile.mkdtemp(), scores)  # conlleval.txt, .json
+    ```
+    """
     from kerasdl.trainer import write_json
 
     with open(os.path.join(model_dir, f"{name}.txt"), "w", encoding="utf-8") as handle:

@@ -37,6 +37,23 @@ def export_saved_model(
 
     Returns:
         `export_dir`.
+
+    Example:
+
+    ```python
+    import os
+    import tempfile
+
+    model = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten()]
+        + [keras.layers.Dense(3, activation="softmax")]
+    )
+    serving = kerasdl.export.image_classifier_serving(model, ["cat", "dog", "fish"])
+    export_dir = os.path.join(tempfile.mkdtemp(), "export")
+    kerasdl.export.export_saved_model(export_dir, model, {"classify": serving})
+    served = tf.saved_model.load(export_dir).signatures["serving_default"]
+    outputs = served(tf.zeros((2, 12, 12, 1), tf.uint8))  # class_names [2], probabilities [2, 3]
+    ```
     """
     export_dir = os.path.abspath(export_dir)
     parent = os.path.dirname(export_dir)
@@ -86,6 +103,16 @@ def image_classifier_serving(
     Returns:
         `(fn, input_signature)` where `fn(images)` returns `probabilities` float32
         `[N, classes]`, `class_ids` int32 `[N]` and `class_names` string `[N]`.
+
+    Example:
+
+    ```python
+    model = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3)]
+    )
+    serve, signature = kerasdl.export.image_classifier_serving(model, ["cat", "dog", "fish"])
+    outputs = serve(tf.zeros((2, 16, 16, 1), tf.uint8))  # resized to 8x8 in the graph
+    ```
     """
     height, width, channels = model.input_shape[1:]
     names = tf.constant([str(name) for name in class_names])
@@ -121,6 +148,17 @@ def text_classifier_serving(
     Returns:
         `(fn, input_signature)` where `fn(texts)` returns `probabilities` float32
         `[N, classes]`, `class_ids` int32 `[N]` and `class_names` string `[N]`.
+
+    Example:
+
+    ```python
+    from kerasdl.data.text import TextPreprocessor
+
+    preprocessor = TextPreprocessor.from_texts(["a good film", "a bad film"])
+    model = kerasdl.models.mean_embedding(preprocessor.vocabulary_size, 2, embedding_dim=8)
+    serve, signature = kerasdl.export.text_classifier_serving(model, preprocessor, ["neg", "pos"])
+    outputs = serve(tf.constant(["a good film"]))  # probabilities, class_ids, class_names
+    ```
     """
     names = tf.constant([str(name) for name in class_names])
 
@@ -150,6 +188,18 @@ def text_attention_serving(
         standardized words, '' at padding), `token_ids` int32 `[N, T]` (1 = unknown word)
         and `attention_weights` float32 `[N, T]` (0 at padding; each row sums to 1 over
         its tokens).
+
+    Example:
+
+    ```python
+    from kerasdl.data.text import TextPreprocessor
+
+    preprocessor = TextPreprocessor.from_texts(["a good film", "a bad film"])
+    model = kerasdl.models.rnn_attention(preprocessor.vocabulary_size, 2, embedding_dim=8, units=4)
+    attention = kerasdl.models.attention_model(model)
+    serve, signature = kerasdl.export.text_attention_serving(attention, preprocessor)
+    outputs = serve(tf.constant(["a good film"]))  # tokens, token_ids, attention_weights
+    ```
     """
 
     def serve(texts):
@@ -176,6 +226,25 @@ def tagger_serving(
     Returns:
         `(fn, input_signature)` where `fn(tokens)` returns `tags` string `[N, T]` (`""`
         at padding), `tag_ids` int32 `[N, T]` (0 at padding) and `lengths` int32 `[N]`.
+
+    Example:
+
+    ```python
+    from kerasdl.data.tagging import TaggedCorpus, TaggingPreprocessor
+
+    corpus = TaggedCorpus([["John", "runs"]], [["B-PER", "O"]], source="example")
+    preprocessor = TaggingPreprocessor.from_corpus(corpus)
+    model = kerasdl.models.bilstm_crf(
+        preprocessor.word_vocabulary_size,
+        3,
+        preprocessor.char_vocabulary_size,
+        word_dim=8,
+        char_units=4,
+        lstm_units=4,
+    )
+    serve, signature = kerasdl.export.tagger_serving(model, preprocessor, ["O", "B-PER", "I-PER"])
+    outputs = serve(tf.constant([["John", "runs", ""]]))  # tags [1, 3] strings, "" at padding
+    ```
     """
     names = tf.constant([str(name) for name in tag_names])
 

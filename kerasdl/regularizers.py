@@ -23,6 +23,15 @@ class L2SP(keras.regularizers.Regularizer):
         reference: `w0`, an array or a `keras.Variable` of the weight's shape.
             `apply_l2sp` fills it from a model's current weights; a config holds
             it as a nested list.
+
+    Example:
+
+    ```python
+    pretrained = np.random.rand(4, 2).astype("float32")
+    dense = keras.layers.Dense(2, kernel_regularizer=kerasdl.regularizers.L2SP(1e-2, pretrained))
+    dense.build((None, 4))
+    dense.kernel.assign(pretrained)  # the penalty is 0 at w0 and grows away from it
+    ```
     """
 
     def __init__(self, l2: float = 0.01, reference=None):
@@ -58,6 +67,17 @@ def apply_l2sp(layers, l2: float = 0.01, new_layers=(), new_layers_l2: float | N
     Regularizers attached to variables this way are not part of the layers'
     configs: a reloaded `.keras` model needs `apply_l2sp` again to keep
     fine-tuning with it. Returns the number of weights regularised with L2-SP.
+
+    Example:
+
+    ```python
+    base = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="features")])
+    head = keras.layers.Dense(2, activation="softmax", name="head")
+    model = keras.Sequential([base, head])  # base: pre-trained weights loaded here
+    count = kerasdl.regularizers.apply_l2sp(model, l2=1e-3, new_layers=[head], new_layers_l2=1e-4)
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    model.fit(np.random.rand(8, 4), np.arange(8) % 2, epochs=1, verbose=0)
+    ```
     """
     if isinstance(layers, keras.layers.Layer):
         layers = [layers]

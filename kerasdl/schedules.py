@@ -24,6 +24,15 @@ class Warmup(keras.optimizers.schedules.LearningRateSchedule):
     Args:
         after: a schedule or a constant learning rate.
         warmup_steps: length of the ramp, in optimizer steps.
+
+    Example:
+
+    ```python
+    steps = keras.optimizers.schedules.PiecewiseConstantDecay([1000, 2000], [0.1, 0.01, 0.001])
+    schedule = kerasdl.schedules.Warmup(steps, warmup_steps=100)
+    optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9)
+    rates = [float(schedule(step)) for step in (0, 99, 1500)]  # [0.001, 0.1, 0.01]
+    ```
     """
 
     def __init__(self, after, warmup_steps: int):
@@ -62,6 +71,14 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
     Rises from `max_learning_rate / div_factor` to `max_learning_rate` over the first
     `pct_start` of `total_steps` (cosine-shaped, as fast.ai and PyTorch's OneCycleLR), then
     anneals to `max_learning_rate / (div_factor * final_div_factor)` by `total_steps`.
+
+    Example:
+
+    ```python
+    schedule = kerasdl.schedules.OneCycle(max_learning_rate=0.1, total_steps=1000)
+    optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9)
+    rates = [float(schedule(step)) for step in (0, 300, 1000)]  # [0.004, 0.1, 4e-7]
+    ```
     """
 
     def __init__(
