@@ -53,39 +53,50 @@ def _define(flag_values: flags.FlagValues, *definitions: tuple) -> None:
 
 
 def define_common_flags(
-    *,
-    task: str,
-    epochs: int,
-    batch_size: int,
-    learning_rate: float,
-    optimizer: str = "adam",
-    schedule: str = "cosine",
-    validation_fraction: float = 0.1,
-    flag_values: flags.FlagValues = flags.FLAGS,
+    *, task: str, defaults: dict[str, Any], flag_values: flags.FlagValues = flags.FLAGS
 ) -> None:
-    """Declares the flags every trainer shares, with the task's own defaults (on
-    `flag_values`, like every `define_*` here: absl's global `FLAGS` by default)."""
+    """Declares the flags every trainer shares (on `flag_values`, like every `define_*`
+    here: absl's global `FLAGS` by default), with the task's recipe `defaults` for
+    `epochs`, `batch_size`, `learning_rate` and, when given, `optimizer`, `schedule`,
+    `early_stopping_patience` and `validation_fraction`."""
+    default = {
+        "optimizer": "adam",
+        "schedule": "cosine",
+        "early_stopping_patience": 0,
+        "validation_fraction": 0.1,
+        **defaults,
+    }
     _define(
         flag_values,
         ("string", "model_dir", f"runs/{task}", "Checkpoints, backups, logs, metrics.json."),
         ("string", "export_dir", None, "SavedModel destination; default {model_dir}/export."),
-        ("integer", "epochs", epochs, "Training epochs."),
-        ("integer", "batch_size", batch_size, "Global batch size (summed over replicas)."),
-        ("float", "learning_rate", learning_rate, "Peak learning rate."),
-        ("string", "optimizer", optimizer, "Any Keras or kerasdl optimizer name."),
-        ("string", "schedule", schedule, f"Learning-rate schedule: {', '.join(SCHEDULES)}."),
+        ("integer", "epochs", default["epochs"], "Training epochs."),
+        (
+            "integer",
+            "batch_size",
+            default["batch_size"],
+            "Global batch size (summed over replicas).",
+        ),
+        ("float", "learning_rate", default["learning_rate"], "Peak learning rate."),
+        ("string", "optimizer", default["optimizer"], "Any Keras or kerasdl optimizer name."),
+        (
+            "string",
+            "schedule",
+            default["schedule"],
+            f"Learning-rate schedule: {', '.join(SCHEDULES)}.",
+        ),
         ("float", "warmup_epochs", 0.0, "Linear warm-up length, in epochs."),
         ("float", "ema", 0.0, "Average the weights with this momentum (e.g. 0.99); 0: off."),
         (
             "integer",
             "early_stopping_patience",
-            0,
+            default["early_stopping_patience"],
             "Stop after this many epochs without val_loss gain; 0: off.",
         ),
         (
             "float",
             "validation_fraction",
-            validation_fraction,
+            default["validation_fraction"],
             "Share of the training data held out for validation when there is no validation set.",
         ),
         ("integer", "seed", 42, "Seeds Python, NumPy, TensorFlow and the data order."),

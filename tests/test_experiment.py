@@ -20,9 +20,8 @@ from kerasdl.experiment import Experiment
 def parsed_flags(model_dir, *args, groups=()):
     """A fresh FlagValues with the common flags (and `groups`), parsed from `args`."""
     values = flags.FlagValues()
-    trainer.define_common_flags(
-        task="toy", epochs=2, batch_size=4, learning_rate=0.05, flag_values=values
-    )
+    defaults = dict(epochs=2, batch_size=4, learning_rate=0.05)
+    trainer.define_common_flags(task="toy", defaults=defaults, flag_values=values)
     for define in groups:
         define(flag_values=values)
     values(["toy", f"--model_dir={model_dir}", *args])

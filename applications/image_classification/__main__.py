@@ -23,9 +23,7 @@ from kerasdl.export import image_classifier_serving
 
 TASK = "image_classification"
 hp = recipes.DEFAULTS
-trainer.define_common_flags(
-    task=TASK, epochs=hp["epochs"], batch_size=hp["batch_size"], learning_rate=hp["learning_rate"]
-)
+trainer.define_common_flags(task=TASK, defaults=recipes.DEFAULTS)
 trainer.define_dataset_flags("digits (built in), mnist, cifar10, ...")
 flags.DEFINE_string("data_file", None, ".npz with x_train, y_train, x_test, y_test.")
 flags.DEFINE_string("data_dir", None, "One sub-folder of images per class (or train/, test/).")

@@ -27,13 +27,7 @@ from kerasdl.models.bilstm_crf import CHAR_FEATURES
 
 TASK = "sequence_labeling"
 hp = recipes.DEFAULTS
-trainer.define_common_flags(
-    task=TASK,
-    epochs=hp["epochs"],
-    batch_size=hp["batch_size"],
-    learning_rate=hp["learning_rate"],
-    validation_fraction=hp["validation_fraction"],
-)
+trainer.define_common_flags(task=TASK, defaults=recipes.DEFAULTS)
 trainer.define_dataset_flags("conll2003, conll2002 (conll2002/es), wikiann/en")
 trainer.define_file_flags("CoNLL columns, a blank line between sentences")
 trainer.define_model_flag(recipes.MODELS, "The tagger.")
@@ -59,7 +53,6 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    trainer.apply_defaults(FLAGS, {"early_stopping_patience": hp["early_stopping_patience"]})
     check_flags()
     run = Experiment(TASK)
     data, input_scheme, output_scheme = load_data()

@@ -26,9 +26,7 @@ from kerasdl.export import text_attention_serving, text_classifier_serving
 
 TASK = "text_classification"
 hp = recipes.DEFAULTS
-trainer.define_common_flags(
-    task=TASK, epochs=hp["epochs"], batch_size=hp["batch_size"], learning_rate=hp["learning_rate"]
-)
+trainer.define_common_flags(task=TASK, defaults=recipes.DEFAULTS)
 trainer.define_dataset_flags("imdb_reviews, ag_news_subset, trec, glue/sst2, ...")
 trainer.define_file_flags("label<TAB>text lines (.tsv) or label,text rows (.csv)")
 trainer.define_model_flag(recipes.MODELS, "The classifier.")
