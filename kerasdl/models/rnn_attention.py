@@ -75,4 +75,4 @@ def attention_model(model: keras.Model) -> keras.Model:
     ```
     """
     _, weights = model.get_layer("attention").output
-    return keras.Model(model.inputs, weights, name=f"{model.name}_weights")
+    return keras.Model(model.input, weights, name=f"{model.name}_weights")
