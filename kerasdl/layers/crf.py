@@ -11,74 +11,32 @@
 
 The layer's output is the decoded tag sequence in training and at inference alike, so
 `predict`, `evaluate` and an exported SavedModel all return tags. For the loss it attaches
-its potentials, transition matrix and row lengths to the Keras mask of that output
-(`_keras_mask`, which Keras carries to the loss); `CRFLoss` reads them there, so the CRF
-must be a model output.
+its potentials, transition matrix and row lengths to the Keras mask of that output (which
+Keras carries from the layer to the loss, under tf.distribute and XLA too); `CRFLoss`
+reads them there, so the CRF must be a model output. That mask is the only channel: no
+global state. (keras-hub's tasks instead override `Model.compute_loss`, and tfa had a model
+wrapper; both need a model class of their own, where a plain `keras.Model` trains here.)
 """
 
 from __future__ import annotations
-
-import threading
 
 import keras
 import numpy as np
 from keras import ops
 
+from kerasdl._keras_private import (
+    get_keras_mask,
+    get_tensor_attr,
+    in_symbolic_scope,
+    set_keras_mask,
+    set_tensor_attr,
+)
+from kerasdl.losses import scale_loss_for_distribution
 from kerasdl.ops import crf as crf_ops
 
 __all__ = ["CRF", "CRFLoss"]
 
 _STATE_ATTR = "_kerasdl_crf_state"
-
-
-def _set_tensor_attr(tensor, name, value):
-    try:
-        from keras.src.backend.common.tensor_attributes import set_tensor_attr
-    except ImportError:  # Keras before 3.6 kept masks as plain attributes
-        setattr(tensor, name, value)
-    else:
-        set_tensor_attr(tensor, name, value)
-
-
-def _get_tensor_attr(tensor, name):
-    try:
-        from keras.src.backend.common.tensor_attributes import get_tensor_attr
-    except ImportError:
-        return getattr(tensor, name, None)
-    return get_tensor_attr(tensor, name)
-
-
-def _in_symbolic_scope() -> bool:
-    """Whether Keras is evaluating stand-in tensors for shapes (`compute_output_spec`)."""
-    try:
-        from keras.src.backend.common.symbolic_scope import in_symbolic_scope
-    except ImportError:  # Keras before 3.4 had no symbolic scope
-        return False
-    return in_symbolic_scope()
-
-
-# Fallback carrier for the CRF state, per thread: the last CRF call in the graph being
-# traced. Keras 3.15 under tf.distribute hands the loss a y_pred without its `_keras_mask`;
-# each replica traces its call and its loss in one thread, so the last state is the right one.
-_LAST_STATE = {}
-
-
-def _current_graph():
-    if keras.backend.backend() != "tensorflow":
-        return None
-    import tensorflow as tf
-
-    return None if tf.executing_eagerly() else tf.compat.v1.get_default_graph()
-
-
-def _remember_state(state):
-    _LAST_STATE[threading.get_ident()] = (_current_graph(), state)
-
-
-def _recall_state():
-    graph, state = _LAST_STATE.get(threading.get_ident(), (None, None))
-    current = _current_graph()
-    return state if current is not None and graph is current else None
 
 
 def _as_bool_list(value, shape):
@@ -307,9 +265,8 @@ class CRF(keras.layers.Layer):
         # from the layer to the loss (it re-attaches masks wherever it converts outputs,
         # e.g. under tf.distribute or the JAX trainer's stateless calls).
         state = (potentials, transitions, lengths, order)
-        _set_tensor_attr(output_mask, _STATE_ATTR, state)
-        _set_tensor_attr(tags, "_keras_mask", output_mask)
-        _remember_state(state)
+        set_tensor_attr(output_mask, _STATE_ATTR, state)
+        set_keras_mask(tags, output_mask)
         return tags
 
     def compute_mask(self, inputs, mask=None):
@@ -354,7 +311,9 @@ class CRFLoss(keras.losses.Loss):
 
     `-log p(y_true | x) = log Z(x) - score(y_true)` per row (Lafferty et al., 2001), over
     each row's own length (padded positions of `y_true` are ignored; rows of length 0 give
-    0), then reduced over the batch with optional per-row `sample_weight`.
+    0), then reduced over the batch with optional per-row `sample_weight`. Under a
+    distribution strategy the averaged reductions are divided by the number of replicas,
+    as Keras' own losses are, so the summed replica losses and gradients are their mean.
 
     Args:
         reduction: "sum_over_batch_size" (default: mean over rows), "sum", "mean" (weighted
@@ -368,11 +327,9 @@ class CRFLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        mask = _get_tensor_attr(y_pred, "_keras_mask")
-        state = None if mask is None else _get_tensor_attr(mask, _STATE_ATTR)
-        if state is None:
-            state = _recall_state()
-        if state is None and _in_symbolic_scope():
+        mask = get_keras_mask(y_pred)
+        state = None if mask is None else get_tensor_attr(mask, _STATE_ATTR)
+        if state is None and in_symbolic_scope():
             # Keras evaluates compiled losses on stand-in tensors (`compute_output_spec`,
             # always in a SymbolicScope) to learn their output shapes only: the value is
             # never trained on. Anywhere else a missing state is an error, never a silent 0.
@@ -402,9 +359,11 @@ class CRFLoss(keras.losses.Loss):
         if self.reduction == "sum":
             return ops.cast(total, self.dtype)
         if self.reduction == "mean" and sample_weight is not None:
-            return ops.cast(ops.divide_no_nan(total, ops.sum(sample_weight)), self.dtype)
-        count = ops.cast(ops.shape(losses)[0], losses.dtype)
-        return ops.cast(ops.divide_no_nan(total, count), self.dtype)
+            mean = ops.divide_no_nan(total, ops.sum(sample_weight))
+        else:
+            mean = ops.divide_no_nan(total, ops.cast(ops.shape(losses)[0], losses.dtype))
+        # Each replica averages its own rows; Keras sums the replicas' losses and gradients.
+        return ops.cast(scale_loss_for_distribution(mean), self.dtype)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError("CRFLoss is computed in __call__ from the CRF layer state.")
