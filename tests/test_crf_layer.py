@@ -284,12 +284,18 @@ def test_mirrored_strategy_on_two_cpus(tmp_path):
             model = compile_crf(bilstm_crf())
         history = model.fit(tokens, tags, batch_size=32, epochs=3, verbose=0)
         loss, accuracy = model.evaluate(tokens, tags, verbose=0)
+        local = compile_crf(bilstm_crf())  # the same weights on one device
+        local.set_weights(model.get_weights())
+        local_loss, _ = local.evaluate(tokens, tags, verbose=0)
         print(strategy.num_replicas_in_sync, history.history["loss"][0], loss, accuracy)
+        print(local_loss)
         """
     )
-    replicas, first_loss, loss, accuracy = output.split()[-4:]
+    replicas, first_loss, loss, accuracy, local_loss = output.split()[-5:]
     assert int(replicas) == 2
     assert float(loss) < 0.5 * float(first_loss) and float(accuracy) > 0.9
+    # Each replica averages its rows and the loss is divided by the replicas, as Keras' own.
+    np.testing.assert_allclose(float(loss), float(local_loss), rtol=1e-4)
 
 
 @pytest.mark.slow  # a minute or more on 2 cores (XLA / subprocess training)
