@@ -15,18 +15,7 @@ An application's `main` reads as its recipe; what is the same in every recipe is
 - `save_and_export`: `model.keras` and the SavedModel with raw-input signatures;
 - `finish`: `metrics.json` with the fields every task writes, then the backup is removed.
 
-Example:
-
-```python
-run = Experiment("image_classification")
-with run.scope():
-    model = kerasdl.models.simple_cnn((8, 8, 1), 10)
-run.compile(model, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-            steps_per_epoch=run.count_batches(train))
-run.fit(model, train, valid)
-run.save_and_export(model, {"serving_default": ...})
-run.finish(model.evaluate(test, return_dict=True))
-```
+`applications/<task>/__main__.py` shows each in use.
 """
 
 from __future__ import annotations
@@ -55,6 +44,31 @@ class Experiment:
 
     Raises:
         InputError: a shared flag is out of range, or a folder is not writable.
+
+    Example:
+
+    ```python
+    from absl import flags
+    from kerasdl import trainer
+    from kerasdl.experiment import Experiment
+
+    values = flags.FlagValues()  # a trainer uses absl's FLAGS, parsed by trainer.run
+    defaults = dict(epochs=2, batch_size=8, learning_rate=1e-2)
+    trainer.define_common_flags(task="toy", defaults=defaults, flag_values=values)
+    values(["toy", "--model_dir=runs/toy"])
+
+    run = Experiment("toy", values)
+    x = np.random.rand(64, 4).astype("float32")
+    y = (x[:, 0] > 0.5).astype("int64")
+    train, steps = run.count_batches(tf.data.Dataset.from_tensor_slices((x, y)).batch(8))
+    with run.scope():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    run.compile(model, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                steps_per_epoch=steps)
+    run.fit(model, train, train)
+    metrics = run.finish(model.evaluate(train, return_dict=True, verbose=0))
+    print(metrics["test"]["accuracy"], metrics["train_seconds"])
+    ```
     """
 
     def __init__(self, task: str, flag_values: flags.FlagValues | None = None):

@@ -3,7 +3,7 @@
 An application is a short recipe (flags -> data -> model -> compile -> fit -> evaluate ->
 export); everything that is the same across recipes lives here, once:
 
-- `define_common_flags()` declares the flags of DESIGN.md (`--model_dir --export_dir
+- `define_common_flags()` declares the flags every trainer takes (`--model_dir --export_dir
   --epochs --batch_size --learning_rate --optimizer --seed --mixed_precision --jit_compile
   --strategy`, plus `--schedule --warmup_epochs --early_stopping_patience
   --validation_fraction --deterministic`); the `define_*_flags()` groups declare the data,
