@@ -9,7 +9,7 @@ pins Keras to the minor version that suite has run on.
   `get_keras_mask`, `set_keras_mask`.
 - `in_symbolic_scope`: whether Keras is evaluating stand-in tensors for shapes.
 - `tensorflow_trainer_class`: the TensorFlow backend's trainer, whose steps
-  `kerasdl.trainer.skip_empty_replica_batches` wraps.
+  `kerasdl.distribute.skip_empty_replica_batches` wraps.
 - `fit_multi_worker_fix`: two work-arounds for Keras 3.15 defects that stop `fit` under
   `MultiWorkerMirroredStrategy` with two or more workers (TensorFlow backend):
 

@@ -28,7 +28,7 @@ import keras
 import tensorflow as tf
 from absl import flags
 
-from kerasdl import reports, trainer
+from kerasdl import distribute, reports, trainer
 from kerasdl.callbacks import EarlyStopping
 from kerasdl.export import export_saved_model
 from kerasdl.faults import kill_point
@@ -74,11 +74,11 @@ class Experiment:
     def __init__(self, task: str, flag_values: flags.FlagValues | None = None):
         self.task = task
         self.flags = flag_values or flags.FLAGS
-        self.strategy = trainer.get_strategy(self.flags.strategy)  # before any other TF op
+        self.strategy = distribute.get_strategy(self.flags.strategy)  # before any other TF op
         trainer.configure(self.flags, self.strategy)
-        self.chief = trainer.is_chief(self.strategy)
+        self.chief = distribute.is_chief(self.strategy)
         self.model_dir = trainer.prepare_model_dir(
-            trainer.worker_model_dir(self.strategy, self.flags.model_dir)
+            distribute.worker_model_dir(self.strategy, self.flags.model_dir)
         )
         self.export_dir = trainer.resolve_export_dir(
             self.flags.export_dir if self.chief else None, self.model_dir
@@ -91,8 +91,9 @@ class Experiment:
         return self.strategy.scope()
 
     def skip_short_batches(self, dataset: tf.data.Dataset) -> tf.data.Dataset:
-        """Training batches with a row for every replica (`trainer.skip_short_training_batches`)."""
-        return trainer.skip_short_training_batches(dataset, self.strategy)
+        """Training batches with a row for every replica
+        (`distribute.skip_short_training_batches`)."""
+        return distribute.skip_short_training_batches(dataset, self.strategy)
 
     @staticmethod
     def count_batches(dataset: tf.data.Dataset) -> tuple[tf.data.Dataset, int]:

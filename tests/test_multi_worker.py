@@ -158,7 +158,7 @@ def test_text_and_tagging_two_workers_match_single_worker(trainer, shared_data, 
 # The last batch of an evaluation set can be too short to reach every replica (1 row for
 # 2 replicas; with batches of 8, up to 4 rows stay on the first). tf.distribute feeds
 # the replicas left without rows an empty dummy batch, on which a Conv1D or LSTM fails;
-# `trainer.skip_empty_replica_batches` makes those replicas skip the step.
+# `distribute.skip_empty_replica_batches` makes those replicas skip the step.
 MIRRORED_EVALUATION = r"""
 import json
 import numpy as np
@@ -167,10 +167,10 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras
-from kerasdl import trainer
+from kerasdl import distribute
 
-trainer.skip_empty_replica_batches()
-trainer.skip_empty_replica_batches()  # idempotent
+distribute.skip_empty_replica_batches()
+distribute.skip_empty_replica_batches()  # idempotent
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
 
@@ -316,7 +316,7 @@ def test_training_batches_shorter_than_the_replicas_are_skipped():
     replica must take part in the gradient all-reduce: such batches are dropped."""
     import tensorflow as tf
 
-    from kerasdl import trainer
+    from kerasdl import distribute
 
     sizes = (4, 1, 2, 3, 1)
     batches = tf.data.Dataset.from_generator(
@@ -328,6 +328,6 @@ def test_training_batches_shorter_than_the_replicas_are_skipped():
         def __init__(self, count):
             self.num_replicas_in_sync = count
 
-    kept = trainer.skip_short_training_batches(batches, Replicas(2))
+    kept = distribute.skip_short_training_batches(batches, Replicas(2))
     assert [int(labels.shape[0]) for _, labels in kept] == [4, 2, 3]
-    assert trainer.skip_short_training_batches(batches, Replicas(1)) is batches
+    assert distribute.skip_short_training_batches(batches, Replicas(1)) is batches

@@ -4,13 +4,13 @@ import keras
 import numpy as np
 import pytest
 
-from kerasdl import trainer
+from kerasdl import distribute, trainer
 from kerasdl.data import InputError
 
 
 def test_unknown_strategy_and_optimizer_are_input_errors():
     with pytest.raises(InputError, match="--strategy"):
-        trainer.get_strategy("warp")
+        distribute.get_strategy("warp")
     with pytest.raises(InputError, match="--optimizer"):
         trainer.make_optimizer("teleport", 0.1)
     assert trainer.make_optimizer("sgd", 0.1, momentum=0.5).momentum == 0.5
