@@ -182,7 +182,7 @@ def test_reader_encoding(tmp_path):
     path = write(tmp_path, "es.txt", "Señor B-PER\nGarcía I-PER\n".encode("latin-1"))
     with pytest.raises(InputError) as error:
         tagging.read_conll(path)
-    assert error.value.line == 1 and "--encoding" in error.value.problem
+    assert error.value.line == 1 and "give the file's encoding" in error.value.problem
     assert tagging.read_conll(path, encoding="latin-1").tokens == [["Señor", "García"]]
 
 

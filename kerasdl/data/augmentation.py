@@ -612,9 +612,6 @@ class Augmenter:
             x = tf.clip_by_value(tf.round(x), dtype.min, dtype.max)
         return tf.cast(x, dtype), labels
 
-    def _warps(self) -> bool:
-        return any(s.name in GEOMETRIC or s.name == "randaugment" for s in self.steps)
-
     def _soft_labels(self, labels):
         labels = tf.convert_to_tensor(labels)
         if labels.dtype.is_integer:

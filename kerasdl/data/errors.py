@@ -1,4 +1,4 @@
-"""The one error type for bad user input.
+"""The one error type for bad user input, and `tfds_errors` for TFDS loading.
 
 Readers raise `InputError` naming the file, the line (where there is one) and the
 problem; trainers turn it into one line on stderr and exit status 2.
@@ -6,6 +6,7 @@ problem; trainers turn it into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -27,3 +28,16 @@ class InputError(ValueError):
         if self.line is not None:
             where = f"{where}:{self.line}"
         return f"{where}: {self.problem}"
+
+
+@contextlib.contextmanager
+def tfds_errors(source: str):
+    """Whatever TFDS raises inside the block (an unknown name or split, no network, a full
+    disk: many types) becomes one `InputError` naming `source` (`tfds:NAME/SPLIT`)."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as error:  # TFDS raises many types
+        first_line = str(error).strip().split("\n")[0][:300]
+        raise InputError(source, f"cannot load ({type(error).__name__}: {first_line})") from None

@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 
 from kerasdl.data.epochs import EpochShuffle
-from kerasdl.data.errors import InputError
+from kerasdl.data.errors import InputError, tfds_errors
 from kerasdl.data.splits import split_arrays
 
 
@@ -223,7 +223,7 @@ def _read_class_folders(
                 raise InputError(
                     path,
                     f"image is {image.shape[0]}x{image.shape[1]} pixels but earlier images are "
-                    f"{size[0]}x{size[1]}; pass --image_size to resize",
+                    f"{size[0]}x{size[1]}; pass image_size to resize them",
                 )
             images.append(image)
             labels.append(label)
@@ -277,16 +277,14 @@ def load_tfds(name: str, data_dir: str | None = None) -> ImageData:
     """
     import tensorflow_datasets as tfds
 
-    try:
+    source = f"tfds:{name}"
+    with tfds_errors(source):
         builder = tfds.builder(name, data_dir=data_dir)
         builder.download_and_prepare()
-    except Exception as error:  # TFDS raises many types: unknown name, network, disk
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError("--dataset", f"cannot load TFDS dataset {name!r}: {message}") from None
     features = builder.info.features
     image_key = next((k for k in ("image", "img") if k in features), None)
     if image_key is None or "label" not in features:
-        raise InputError("--dataset", f"{name!r} has no image and label features")
+        raise InputError(source, f"no image and label features; features are {sorted(features)}")
 
     def split(split_name):
         # Batches of 1024 rather than batch_size=-1: TF's single-element reduction of a

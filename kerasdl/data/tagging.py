@@ -29,19 +29,27 @@ import functools
 import os
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasdl.data.epochs import EpochShuffle, epoch_order, epoch_shuffle
-from kerasdl.data.errors import InputError
-from kerasdl.data.text import (
-    batch_by_length,
-    bucket_boundaries_for,
+from kerasdl.data.epochs import epoch_shuffle
+from kerasdl.data.errors import InputError, tfds_errors
+from kerasdl.data.sequence import (
+    Buckets,
+    Examples,
+    Shuffle,
+    Standardizer,
+    Vocabulary,
+    batch_rows,
+    count_tokens,
     decode_file,
-    row_lookup,
+    read_splits,
     split_lines,
+    standardize,
+    vocabulary,
 )
 
 SCHEMES = ("IOB1", "IOB2", "BIOES")
@@ -55,27 +63,22 @@ _TAG = re.compile(r"^([BIES])(?:-(.+))?$", re.DOTALL)
 
 
 @dataclasses.dataclass
-class TaggedCorpus:
-    """Sentences of tokens and tags.
+class TaggedCorpus(Examples):
+    """Sentences of tokens and tags (`sequence.Examples`).
 
     Attributes:
         tokens: one list of token strings per sentence.
         tags: one list of tag strings per sentence, same lengths (`None` if untagged).
         source: the file path or `tfds:NAME/SPLIT`, for error messages.
         lines: 1-based line of each sentence's first token (`None` for TFDS); token `j`
-            of sentence `i` is on line `lines[i] + j`.
+            of sentence `i` is on line `lines[i] + j` (`line_of(i, j)`).
     """
 
+    fields: ClassVar[tuple[str, ...]] = ("tokens", "tags")
     tokens: list[list[str]]
     tags: list[list[str]] | None
     source: str
     lines: list[int] | None = None
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def line_of(self, sentence: int, token: int = 0) -> int | None:
-        return None if self.lines is None else self.lines[sentence] + token
 
     def where(self, sentence: int, token: int = 0) -> tuple[int | None, str]:
         """(line, prefix) for an error message: a line for files, a sentence number for TFDS."""
@@ -86,15 +89,6 @@ class TaggedCorpus:
     @property
     def num_tokens(self) -> int:
         return sum(len(s) for s in self.tokens)
-
-    def subset(self, indices: Sequence[int]) -> TaggedCorpus:
-        indices = [int(i) for i in indices]
-        return TaggedCorpus(
-            [self.tokens[i] for i in indices],
-            None if self.tags is None else [self.tags[i] for i in indices],
-            self.source,
-            None if self.lines is None else [self.lines[i] for i in indices],
-        )
 
 
 def read_conll(
@@ -211,13 +205,10 @@ def load_tfds_tagging(
     base = name.split("/")[0].split(":")[0]
     if tag_key is None:
         tag_key = TFDS_TAGGING_KEYS.get(base, ("tokens", "tags", "test"))[1]
-    try:
+    with tfds_errors(source):
         dataset, info = tfds.load(
             name, split=split, data_dir=data_dir, with_info=True, download=download
         )
-    except Exception as error:  # TFDS raises many types for unknown names, splits, no network
-        first_line = str(error).strip().split("\n")[0][:300]
-        raise InputError(source, f"cannot load ({type(error).__name__}: {first_line})") from None
     features = info.features
     for key in (tokens_key, tag_key):
         if key not in features:
@@ -419,7 +410,7 @@ def infer_scheme(tag_sequences: Sequence[Sequence[str]]) -> str | None:
 # --------------------------------------------------------------------------- vocabularies
 
 
-class TagVocabulary:
+class TagVocabulary(Vocabulary):
     """Tag strings <-> ids 0..K-1 from training data: `O` first (if present), then sorted.
 
     With a `scheme`, the set is closed under it: `O`, and every chunk type seen in
@@ -436,12 +427,7 @@ class TagVocabulary:
     ignore them. `names[i]` is the tag of id `i` (an exported model gathers from it).
     """
 
-    def __init__(self, names: Sequence[str]):
-        names = list(names)
-        if len(set(names)) != len(names):
-            raise ValueError(f"duplicate tags in {names}")
-        self.names = names
-        self._index = {n: i for i, n in enumerate(names)}
+    what = "tags"
 
     @classmethod
     def from_corpus(cls, corpus: TaggedCorpus, scheme: str | None = None) -> TagVocabulary:
@@ -453,9 +439,6 @@ class TagVocabulary:
             types = {split_tag(t)[1] for t in found if t != "O"}
             found |= {"O", *(_join(p, t) for t in types for p in prefixes)}
         return cls((["O"] if "O" in found else []) + sorted(found - {"O"}))
-
-    def __len__(self) -> int:
-        return len(self.names)
 
     @property
     def num_tags(self) -> int:
@@ -482,12 +465,6 @@ class TagVocabulary:
         for sentence in corpus.tags or []:
             counts.update(tag for tag in sentence if tag not in self._index)
         return counts
-
-    def decode(self, ids: Sequence[int] | np.ndarray, length: int | None = None) -> list[str]:
-        ids = np.asarray(ids).reshape(-1)
-        if length is not None:
-            ids = ids[:length]
-        return [self.names[int(i)] for i in ids]
 
     def decode_batch(self, ids, lengths) -> list[list[str]]:
         """Tag strings of a batch: `ids` `[B, T]`, each row cut to `lengths` `[B]`."""
@@ -518,33 +495,9 @@ class TagVocabulary:
 
 
 def normalize_tokens(tokens, lowercase: bool = False, normalize_digits: bool = False):
-    """Word-vocabulary normalization, in-graph: Unicode lower-casing and/or every Unicode
-    decimal digit -> `0` (Lample et al. 2016). Works on any shape of string tensor."""
-    if lowercase:
-        tokens = tf.strings.lower(tokens, encoding="utf-8")
-    if normalize_digits:
-        tokens = tf.strings.regex_replace(tokens, r"\p{Nd}", "0")
-    return tokens
-
-
-def _count_in_graph(values: list[str], fn) -> collections.Counter:
-    counts: collections.Counter = collections.Counter()
-    for start in range(0, len(values), 65536):
-        chunk = fn(tf.constant(values[start : start + 65536], dtype=tf.string))
-        if isinstance(chunk, tf.RaggedTensor):
-            chunk = chunk.flat_values
-        counts.update(chunk.numpy().tolist())
-    return counts
-
-
-def _vocabulary(counts: collections.Counter, min_count: int, max_size: int | None) -> list[str]:
-    items = sorted(
-        ((t, c) for t, c in counts.items() if c >= min_count and t and t != b"[UNK]"),
-        key=lambda x: (-x[1], x[0]),
-    )
-    if max_size is not None:
-        items = items[:max_size]
-    return [t.decode("utf-8") for t, _ in items]
+    """Word-vocabulary normalization of token strings of any shape, in-graph: Unicode
+    lower-casing and/or every Unicode decimal digit -> `0` (`sequence.standardize`)."""
+    return standardize(tokens, lowercase, normalize_digits)
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
@@ -580,6 +533,7 @@ class TaggingPreprocessor(keras.layers.Layer):
         self.chars = list(chars)
         self.lowercase = lowercase
         self.normalize_digits = normalize_digits
+        self.standardizer = Standardizer(lowercase, normalize_digits)
         self.max_word_length = max_word_length
         self.min_word_length = max(1, int(min_word_length))
         self.word_lookup = keras.layers.StringLookup(
@@ -621,19 +575,15 @@ class TaggingPreprocessor(keras.layers.Layer):
             extra_words: words added after normalization regardless of count, e.g. the
                 words of a pretrained embeddings file.
         """
+        standardizer = Standardizer(lowercase, normalize_digits)
         flat = [t for sentence in corpus.tokens for t in sentence]
-        word_counts = _count_in_graph(
-            flat, lambda x: normalize_tokens(x, lowercase, normalize_digits)
-        )
-        words = _vocabulary(word_counts, min_count, max_words)
+        words = vocabulary(count_tokens(flat, standardizer), min_count, max_words)
         if extra_words:
             seen = set(words)
-            extra = _count_in_graph(
-                list(extra_words), lambda x: normalize_tokens(x, lowercase, normalize_digits)
-            )
-            words += [w for w in _vocabulary(extra, 1, None) if w not in seen]
-        char_counts = _count_in_graph(flat, lambda x: tf.strings.unicode_split(x, "UTF-8"))
-        chars = _vocabulary(char_counts, char_min_count, None)
+            extra = vocabulary(count_tokens(list(extra_words), standardizer))
+            words += [w for w in extra if w not in seen]
+        characters = count_tokens(flat, lambda x: tf.strings.unicode_split(x, "UTF-8"))
+        chars = vocabulary(characters, char_min_count)
         return cls(
             words,
             chars,
@@ -652,22 +602,13 @@ class TaggingPreprocessor(keras.layers.Layer):
     def char_vocabulary_size(self) -> int:
         return self.char_lookup.vocabulary_size()
 
-    def count_unknown(self, tokens: Sequence[str]) -> int:
-        """How many of `tokens` map to OOV (for logs)."""
-        ids = self.word_lookup(normalize_tokens(tf.constant(list(tokens)), *self._norm))
-        return int(tf.reduce_sum(tf.cast(ids == 1, tf.int32)))
-
-    @property
-    def _norm(self) -> tuple[bool, bool]:
-        return self.lowercase, self.normalize_digits
-
     def call(self, tokens):
         if isinstance(tokens, tf.RaggedTensor):
             tokens = tokens.to_tensor(default_value="")
         tokens = tf.convert_to_tensor(tokens, dtype=tf.string)
         present = tf.not_equal(tokens, "")
         lengths = tf.reduce_sum(tf.cast(present, tf.int32), axis=-1)
-        token_ids = tf.cast(self.word_lookup(normalize_tokens(tokens, *self._norm)), tf.int32)
+        token_ids = tf.cast(self.word_lookup(self.standardizer(tokens)), tf.int32)
         chars = tf.strings.unicode_split(tokens, "UTF-8")  # [B, T, (C)]
         if self.max_word_length is not None:
             chars = chars[:, :, : self.max_word_length]
@@ -709,9 +650,9 @@ def make_dataset(
     preprocessor: TaggingPreprocessor,
     tags: TagVocabulary | None = None,
     batch_size: int = 32,
-    shuffle: bool | EpochShuffle = False,
+    shuffle: Shuffle = False,
     seed: int | None = None,
-    bucket_boundaries: Sequence[int] | str | None = None,
+    bucket_boundaries: Buckets = None,
     include_tokens: bool = False,
     singleton_unk_rate: float = 0.0,
     singletons: Sequence[str] = (),
@@ -724,34 +665,18 @@ def make_dataset(
     tag positions hold 0; a tag not in `tags` (unseen in training) holds `tags.unseen_id`.
 
     Args:
-        shuffle: reshuffle each epoch, seeded by `seed`, or by an `EpochShuffle` whose
-            order depends on the epoch alone (training only).
-        bucket_boundaries: `None` keeps corpus order; a list of lengths or `"auto"` groups
-            sentences of similar length (training only: it reorders).
+        shuffle, seed, bucket_boundaries, drop_remainder: the batching of
+            `sequence.batch_rows` (`shuffle=True`: an `EpochShuffle(seed)`).
         singleton_unk_rate, singletons: replace each occurrence of a word in `singletons`
             (vocabulary words, i.e. after lower-casing/digit normalisation, as given by
             `singleton_words(train, preprocessor)`) by OOV with this probability, so the
             model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
     """
-    token_row = row_lookup([np.asarray(tokens, dtype=object) for tokens in corpus.tokens])
+    token_rows = [np.asarray(tokens, dtype=object) for tokens in corpus.tokens]
+    tag_rows = None if tags is None else tags.encode(corpus)
     shuffle = epoch_shuffle(shuffle, seed)
-    # One map over the order: each pass over an epoch-shuffled order draws the next epoch.
-    order = epoch_order(len(corpus), shuffle)
-    if tags is None:
-        dataset = order.map(token_row)
-    else:
-        tag_row = row_lookup(tags.encode(corpus))
-        dataset = order.map(lambda i: (token_row(i), tag_row(i)))
-    if bucket_boundaries == "auto":
-        bucket_boundaries = bucket_boundaries_for([len(s) for s in corpus.tokens])
-    elif isinstance(bucket_boundaries, str):
-        raise ValueError(f"bucket_boundaries must be a list, 'auto' or None: {bucket_boundaries}")
-
-    def length_fn(tokens, *_):
-        return tf.shape(tokens)[0]
-
-    dataset = batch_by_length(
-        dataset, length_fn, batch_size, bucket_boundaries, drop_remainder=drop_remainder
+    dataset = batch_rows(
+        token_rows, tag_rows, batch_size, shuffle, bucket_boundaries, drop_remainder
     )
     rare = None
     if singleton_unk_rate > 0 and len(singletons):
@@ -787,7 +712,7 @@ def singleton_words(corpus: TaggedCorpus, preprocessor: TaggingPreprocessor) -> 
     """Vocabulary words (normalised as `preprocessor` does) that occur once in `corpus`,
     for `make_dataset(singleton_unk_rate=...)`."""
     flat = [t for sentence in corpus.tokens for t in sentence]
-    counts = _count_in_graph(flat, lambda x: normalize_tokens(x, *preprocessor._norm))
+    counts = count_tokens(flat, preprocessor.standardizer)
     return sorted(t.decode("utf-8") for t, c in counts.items() if c == 1)
 
 
@@ -832,21 +757,16 @@ def load_tagging(
     Test and validation tags need not occur in training: the tag set is training's, and a
     tag outside it is scored as a miss (`TagVocabulary.unseen` lists them).
     """
-    if dataset and train_file:
-        raise InputError(None, "give either --dataset or --train_file, not both")
-    if dataset:
-        base = dataset.split("/")[0].split(":")[0]
-        test_split = TFDS_TAGGING_KEYS.get(base, ("", "", "test"))[2]
-        train = load_tfds_tagging(dataset, "train", data_dir, tag_key, download=download)
-        test = load_tfds_tagging(dataset, test_split, data_dir, tag_key, download=download)
-        valid = None
-    elif train_file:
-        args = (token_column, tag_column, encoding)
-        train = read_conll(train_file, *args)
-        test = read_conll(test_file, *args) if test_file else None
-        valid = read_conll(valid_file, *args) if valid_file else None
-    else:
-        raise InputError(None, "no data: give --dataset or --train_file")
+    base = (dataset or "").split("/")[0].split(":")[0]
+    train, valid, test = read_splits(
+        dataset,
+        train_file,
+        valid_file,
+        test_file,
+        lambda path: read_conll(path, token_column, tag_column, encoding),
+        lambda split: load_tfds_tagging(dataset, split, data_dir, tag_key, download=download),
+        TFDS_TAGGING_KEYS.get(base, ("", "", "test"))[2],
+    )
     if tag_scheme == "auto":
         tag_scheme = infer_scheme(train.tags)
     if tag_scheme is not None:

@@ -30,13 +30,16 @@ import io
 import os
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasdl.data.epochs import EpochShuffle, epoch_order, epoch_shuffle
-from kerasdl.data.errors import InputError
+from kerasdl.data import sequence
+from kerasdl.data.epochs import epoch_shuffle
+from kerasdl.data.errors import InputError, tfds_errors
+from kerasdl.data.sequence import Buckets, Examples, Shuffle, Vocabulary
 
 PAD_ID = 0  # TextVectorization's mask token ''
 OOV_ID = 1  # TextVectorization's '[UNK]'
@@ -46,8 +49,8 @@ OOV_ID = 1  # TextVectorization's '[UNK]'
 
 
 @dataclasses.dataclass
-class TextExamples:
-    """Raw text-classification examples.
+class TextExamples(Examples):
+    """Raw text-classification examples (`sequence.Examples`).
 
     Attributes:
         texts: one string per example.
@@ -56,70 +59,28 @@ class TextExamples:
         lines: the 1-based line of each example in `source` (`None` for TFDS).
     """
 
+    fields: ClassVar[tuple[str, ...]] = ("texts", "labels")
     texts: list[str]
     labels: list[str] | None
     source: str
     lines: list[int] | None = None
 
-    def __len__(self) -> int:
-        return len(self.texts)
 
-    def subset(self, indices: Sequence[int] | np.ndarray) -> TextExamples:
-        """The examples at `indices`, in that order (`splits.holdout`, `splits.kfold`)."""
-        indices = [int(i) for i in indices]
-        return TextExamples(
-            [self.texts[i] for i in indices],
-            None if self.labels is None else [self.labels[i] for i in indices],
-            self.source,
-            None if self.lines is None else [self.lines[i] for i in indices],
-        )
-
-    def line_of(self, index: int) -> int | None:
-        return None if self.lines is None else self.lines[index]
+def _append(found: list, path: str, label: str, text: str, line: int) -> None:
+    """Adds one example, label and text stripped; `InputError` at `line` if either is empty."""
+    label, text = label.strip(), text.strip()
+    if not label:
+        raise InputError(path, "empty label", line)
+    if not text:
+        raise InputError(path, "empty text", line)
+    found.append((label, text, line))
 
 
-def decode_file(path: str | os.PathLike, encoding: str = "utf-8") -> str:
-    """The text of `path` decoded with `encoding`; `InputError` with the line on bad bytes.
-
-    A UTF-8 byte-order mark is dropped. Raises `InputError` for a missing file, an unknown
-    encoding name, or bytes that are not valid under `encoding`.
-    """
-    path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, expected a file") from None
-    except OSError as error:
-        raise InputError(path, f"cannot read ({error.strerror})") from None
-    try:
-        text = data.decode(encoding)
-    except LookupError:
-        raise InputError(path, f"unknown encoding {encoding!r}") from None
-    except UnicodeDecodeError as error:
-        # Decode the good prefix to count lines, so multi-byte encodings (UTF-16) count right.
-        line = data[: error.start].decode(encoding, errors="replace").count("\n") + 1
-        raise InputError(
-            path,
-            f"byte {data[error.start : error.start + 1]!r} at offset {error.start} is not valid "
-            f"{encoding} ({error.reason}); pass the file's encoding with --encoding",
-            line,
-        ) from None
-    return text.removeprefix("\ufeff")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines split on '\\n' only (with a trailing '\\r' dropped), so line numbers match editors.
-
-    `str.splitlines` would also split on form feeds, U+2028 and friends, which shifts every
-    later line number.
-    """
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+def _examples(found: list, path: str) -> TextExamples:
+    if not found:
+        raise InputError(path, "no examples (empty file)")
+    labels, texts, lines = (list(column) for column in zip(*found, strict=True))
+    return TextExamples(texts, labels, path, lines)
 
 
 def read_tsv(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
@@ -131,8 +92,10 @@ def read_tsv(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
     label or empty text, and for an empty file.
     """
     path = os.fspath(path)
-    texts, labels, lines = [], [], []
-    for number, line in enumerate(split_lines(decode_file(path, encoding)), start=1):
+    found: list[tuple[str, str, int]] = []  # (label, text, line)
+    for number, line in enumerate(
+        sequence.split_lines(sequence.decode_file(path, encoding)), start=1
+    ):
         if not line.strip():
             continue
         columns = line.split("\t", 1)
@@ -140,17 +103,8 @@ def read_tsv(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
             raise InputError(
                 path, "expected 2 tab-separated columns (label<TAB>text), found 1", number
             )
-        label, text = columns[0].strip(), columns[1].strip()
-        if not label:
-            raise InputError(path, "empty label", number)
-        if not text:
-            raise InputError(path, "empty text", number)
-        texts.append(text)
-        labels.append(label)
-        lines.append(number)
-    if not texts:
-        raise InputError(path, "no examples (empty file)")
-    return TextExamples(texts, labels, path, lines)
+        _append(found, path, columns[0], columns[1], number)
+    return _examples(found, path)
 
 
 def read_csv(
@@ -167,8 +121,8 @@ def read_csv(
     count, empty label or text, a malformed quote, and for a file without examples.
     """
     path = os.fspath(path)
-    reader = csv.reader(io.StringIO(decode_file(path, encoding), newline=""), strict=True)
-    texts, labels, lines = [], [], []
+    reader = csv.reader(io.StringIO(sequence.decode_file(path, encoding), newline=""), strict=True)
+    found: list[tuple[str, str, int]] = []  # (label, text, line)
     label_index = label_column if isinstance(label_column, int) else 0
     text_index = text_column if isinstance(text_column, int) else 1
     width = None
@@ -208,19 +162,10 @@ def read_csv(
                 raise InputError(
                     path, f"expected {width} comma-separated columns, found {len(row)}", start
                 )
-            label, text = row[label_index].strip(), row[text_index].strip()
-            if not label:
-                raise InputError(path, "empty label", start)
-            if not text:
-                raise InputError(path, "empty text", start)
-            texts.append(text)
-            labels.append(label)
-            lines.append(start)
+            _append(found, path, row[label_index], row[text_index], start)
     except csv.Error as error:
         raise InputError(path, f"malformed CSV ({error})", reader.line_num or None) from None
-    if not texts:
-        raise InputError(path, "no examples (empty file)")
-    return TextExamples(texts, labels, path, lines)
+    return _examples(found, path)
 
 
 def read_text_file(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
@@ -280,13 +225,10 @@ def load_tfds_text(
     import tensorflow_datasets as tfds
 
     source = f"tfds:{name}/{split}"
-    try:
+    with tfds_errors(source):
         dataset, info = tfds.load(
             name, split=split, data_dir=data_dir, with_info=True, download=download
         )
-    except Exception as error:  # TFDS raises many types for unknown names, splits, no network
-        first_line = str(error).strip().split("\n")[0][:300]
-        raise InputError(source, f"cannot load ({type(error).__name__}: {first_line})") from None
     features = info.features
     if text_keys is None or label_key is None:
         found_text, found_label = _tfds_keys(name, features)
@@ -313,27 +255,19 @@ def load_tfds_text(
 # --------------------------------------------------------------------------- labels
 
 
-class LabelVocabulary:
+class LabelVocabulary(Vocabulary):
     """Label strings <-> ids 0..K-1, fixed from training data (sorted, so runs agree).
 
     `names[i]` is the label of id `i`; an exported model returns `tf.gather(names, ids)`.
     """
 
-    def __init__(self, names: Sequence[str]):
-        names = list(names)
-        if len(set(names)) != len(names):
-            raise ValueError(f"duplicate label names in {names}")
-        self.names = names
-        self._index = {n: i for i, n in enumerate(names)}
+    what = "label names"
 
     @classmethod
     def from_examples(cls, examples: TextExamples) -> LabelVocabulary:
         if examples.labels is None:
             raise InputError(examples.source, "no labels to build the label set from")
         return cls(sorted(set(examples.labels)))
-
-    def __len__(self) -> int:
-        return len(self.names)
 
     @property
     def num_classes(self) -> int:
@@ -356,90 +290,8 @@ class LabelVocabulary:
             ids[i] = index
         return ids
 
-    def decode(self, ids: Sequence[int] | np.ndarray) -> list[str]:
-        return [self.names[int(i)] for i in np.asarray(ids).reshape(-1)]
-
-    def get_config(self) -> dict:
-        return {"names": list(self.names)}
-
 
 # --------------------------------------------------------------------------- tokenization
-
-
-@keras.saving.register_keras_serializable(package="kerasdl")
-class TextStandardizer:
-    """The `standardize` callable given to `TextVectorization`: raw strings -> strings.
-
-    Args:
-        lowercase: Unicode lower-casing (`tf.strings.lower(..., encoding="utf-8")`).
-        normalize_digits: every Unicode decimal digit becomes `0` (Lample et al. 2016),
-            so `1997` and `2001` share one vocabulary entry.
-        strip_punctuation: delete ASCII punctuation (Keras's `strip_punctuation`).
-        split_punctuation: put spaces around ASCII punctuation so that it becomes separate
-            tokens (`isn't.` -> `isn ' t .`); for raw, untokenized text such as IMDB.
-    """
-
-    def __init__(
-        self,
-        lowercase: bool = True,
-        normalize_digits: bool = False,
-        strip_punctuation: bool = False,
-        split_punctuation: bool = False,
-    ):
-        if strip_punctuation and split_punctuation:
-            raise ValueError("strip_punctuation and split_punctuation exclude each other")
-        self.lowercase = lowercase
-        self.normalize_digits = normalize_digits
-        self.strip_punctuation = strip_punctuation
-        self.split_punctuation = split_punctuation
-
-    def __call__(self, texts: tf.Tensor) -> tf.Tensor:
-        if self.lowercase:
-            texts = tf.strings.lower(texts, encoding="utf-8")
-        if self.normalize_digits:
-            texts = tf.strings.regex_replace(texts, r"\p{Nd}", "0")
-        if self.strip_punctuation:
-            texts = tf.strings.regex_replace(texts, r"[[:punct:]]", "")
-        if self.split_punctuation:
-            texts = tf.strings.regex_replace(texts, r"([[:punct:]])", r" \1 ")
-        return texts
-
-    def get_config(self) -> dict:
-        return {
-            "lowercase": self.lowercase,
-            "normalize_digits": self.normalize_digits,
-            "strip_punctuation": self.strip_punctuation,
-            "split_punctuation": self.split_punctuation,
-        }
-
-    @classmethod
-    def from_config(cls, config: dict) -> TextStandardizer:
-        return cls(**config)
-
-
-def count_tokens(texts: Sequence[str], standardizer: TextStandardizer) -> collections.Counter:
-    """Token counts after `standardizer` and whitespace splitting, with the same TF ops
-    `TextVectorization` runs, so the vocabulary matches what the layer will see."""
-    counts: collections.Counter = collections.Counter()
-    for start in range(0, len(texts), 8192):
-        chunk = tf.constant(list(texts[start : start + 8192]), dtype=tf.string)
-        tokens = tf.strings.split(standardizer(chunk)).flat_values.numpy()
-        counts.update(tokens.tolist())
-    return counts
-
-
-def build_vocabulary(
-    counts: collections.Counter, min_count: int = 1, max_tokens: int | None = None
-) -> list[str]:
-    """Tokens with count >= `min_count`, most frequent first (ties: alphabetical), at most
-    `max_tokens - 2` of them (TextVectorization's `max_tokens` counts padding and OOV)."""
-    items = sorted(
-        ((t, c) for t, c in counts.items() if c >= min_count and t and t != b"[UNK]"),
-        key=lambda x: (-x[1], x[0]),
-    )
-    if max_tokens is not None:
-        items = items[: max(0, max_tokens - 2)]
-    return [t.decode("utf-8") if isinstance(t, bytes) else t for t, _ in items]
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
@@ -460,7 +312,7 @@ class TextPreprocessor(keras.layers.Layer):
     Args:
         vocabulary: tokens without the padding and OOV entries.
         lowercase, normalize_digits, strip_punctuation, split_punctuation: see
-            `TextStandardizer`.
+            `sequence.standardize`.
         max_length: cut longer texts to their first `max_length` tokens (`None`: keep all).
         min_length: pad batches to at least this many positions.
     """
@@ -480,7 +332,7 @@ class TextPreprocessor(keras.layers.Layer):
         if max_length is not None and max_length < min_length:
             raise ValueError(f"max_length {max_length} < min_length {min_length}")
         self.vocabulary = list(vocabulary)
-        self.standardizer = TextStandardizer(
+        self.standardizer = sequence.Standardizer(
             lowercase, normalize_digits, strip_punctuation, split_punctuation
         )
         self.max_length = max_length
@@ -515,14 +367,16 @@ class TextPreprocessor(keras.layers.Layer):
             max_tokens: keep at most this many ids including padding and OOV.
             **kwargs: the constructor's standardization and length options.
         """
-        standardizer = TextStandardizer(
+        standardizer = sequence.Standardizer(
             kwargs.get("lowercase", True),
             kwargs.get("normalize_digits", False),
             kwargs.get("strip_punctuation", False),
             kwargs.get("split_punctuation", False),
         )
-        vocabulary = build_vocabulary(count_tokens(texts, standardizer), min_count, max_tokens)
-        return cls(vocabulary, **kwargs)
+        counts = sequence.count_tokens(texts, lambda chunk: tf.strings.split(standardizer(chunk)))
+        # TextVectorization's max_tokens counts the padding and OOV ids too.
+        size = None if max_tokens is None else max_tokens - 2
+        return cls(sequence.vocabulary(counts, min_count, size), **kwargs)
 
     @property
     def vocabulary_size(self) -> int:
@@ -574,43 +428,6 @@ class TextPreprocessor(keras.layers.Layer):
 # --------------------------------------------------------------------------- tf.data
 
 
-def bucket_boundaries_for(lengths: Sequence[int] | np.ndarray, num_buckets: int = 8) -> list[int]:
-    """Length boundaries at the quantiles of `lengths`, so buckets fill about equally."""
-    lengths = np.asarray(lengths)
-    if lengths.size == 0 or num_buckets < 2:
-        return []
-    quantiles = np.quantile(lengths, np.linspace(0, 1, num_buckets + 1)[1:-1])
-    return sorted({int(q) + 1 for q in quantiles if int(q) + 1 > 1})
-
-
-def batch_by_length(
-    dataset: tf.data.Dataset,
-    length_fn,
-    batch_size: int,
-    boundaries: Sequence[int] | None,
-    padded_shapes=None,
-    padding_values=None,
-    drop_remainder: bool = False,
-) -> tf.data.Dataset:
-    """`padded_batch`, or `bucket_by_sequence_length` when `boundaries` is a non-empty list.
-
-    Every batch is padded to its own longest element (not to the bucket boundary), so
-    bucketing only changes which examples share a batch.
-    """
-    if not boundaries:
-        return dataset.padded_batch(
-            batch_size, padded_shapes, padding_values, drop_remainder=drop_remainder
-        )
-    return dataset.bucket_by_sequence_length(
-        element_length_func=length_fn,
-        bucket_boundaries=list(boundaries),
-        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
-        padded_shapes=padded_shapes,
-        padding_values=padding_values,
-        drop_remainder=drop_remainder,
-    )
-
-
 def token_ids(examples: TextExamples | Sequence[str], preprocessor: TextPreprocessor) -> list:
     """Per-example token ids (no padding), computed by `preprocessor` in chunks."""
     texts = examples.texts if isinstance(examples, TextExamples) else list(examples)
@@ -627,26 +444,14 @@ def token_ids(examples: TextExamples | Sequence[str], preprocessor: TextPreproce
     return rows
 
 
-def row_lookup(rows: Sequence[np.ndarray]):
-    """`row(i)`: the 1-D array `rows[i]` (all one dtype) as a tensor, for `tf.data` maps.
-
-    The rows are stored once, concatenated; each lookup is a slice of them.
-    """
-    lengths = np.array([len(r) for r in rows], np.int64)
-    flat = tf.constant(np.concatenate(rows) if len(rows) else np.zeros([0], np.int32))
-    starts = tf.constant(np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64))
-    lengths = tf.constant(lengths)
-    return lambda i: flat[starts[i] : starts[i] + lengths[i]]
-
-
 def make_dataset(
     examples: TextExamples,
     preprocessor: TextPreprocessor,
     labels: LabelVocabulary | None = None,
     batch_size: int = 50,
-    shuffle: bool | EpochShuffle = False,
+    shuffle: Shuffle = False,
     seed: int | None = None,
-    bucket_boundaries: Sequence[int] | str | None = None,
+    bucket_boundaries: Buckets = None,
     drop_remainder: bool = False,
 ) -> tf.data.Dataset:
     """Batches of `(token_ids [B, T] int32, label_ids [B] int32)`, or `token_ids` alone
@@ -657,33 +462,14 @@ def make_dataset(
     `preprocessor.min_length`). `InputError` (file:line) if a label is not in `labels`.
 
     Args:
-        shuffle: reshuffle every epoch (seeded by `seed`, or an `EpochShuffle` whose order
-            depends on the epoch alone); use for training only.
-        bucket_boundaries: `None` keeps the order and pads per batch; a list of lengths
-            or `"auto"` (quantiles of these examples' lengths) groups similar lengths
-            into batches (`tf.data.Dataset.bucket_by_sequence_length`), which saves padding
-            but reorders the examples, so use it for training only.
+        shuffle, seed, bucket_boundaries, drop_remainder: the batching of
+            `sequence.batch_rows` (`shuffle=True`: an `EpochShuffle(seed)`).
     """
     rows = token_ids(examples, preprocessor)
-    lengths = np.array([len(r) for r in rows], np.int32)
-    row = row_lookup(rows)
-    # One map over the order: each pass over an epoch-shuffled order draws the next epoch.
-    order = epoch_order(len(rows), epoch_shuffle(shuffle, seed))
-    if labels is None:
-        dataset = order.map(row)
-    else:
-        label_ids = tf.constant(labels.encode(examples))
-        dataset = order.map(lambda i: (row(i), tf.gather(label_ids, i)))
-    if bucket_boundaries == "auto":
-        bucket_boundaries = bucket_boundaries_for(lengths)
-    elif isinstance(bucket_boundaries, str):
-        raise ValueError(f"bucket_boundaries must be a list, 'auto' or None: {bucket_boundaries}")
-
-    def length_fn(ids, *_):
-        return tf.shape(ids)[0]
-
-    dataset = batch_by_length(
-        dataset, length_fn, batch_size, bucket_boundaries, drop_remainder=drop_remainder
+    label_ids = None if labels is None else labels.encode(examples)
+    shuffle = epoch_shuffle(shuffle, seed)
+    dataset = sequence.batch_rows(
+        rows, label_ids, batch_size, shuffle, bucket_boundaries, drop_remainder
     )
     min_length = preprocessor.min_length
 
@@ -716,24 +502,21 @@ def load_text_classification(
     data_dir: str | None = None,
     download: bool = True,
 ) -> TextClassificationData:
-    """The data of a text-classification run: files (`--train_file` ...) or a TFDS name.
+    """The data of a text-classification run: files or a TFDS name (`sequence.read_splits`).
 
     Test and validation labels are checked against the training labels here, so an unseen
     label stops the run before training with `path:line: label 'x' does not occur ...`.
     """
-    if dataset and train_file:
-        raise InputError(None, "give either --dataset or --train_file, not both")
-    if dataset:
-        _, _, test_split = TFDS_TEXT_KEYS.get(dataset.split(":")[0], ((), "", "test"))
-        train = load_tfds_text(dataset, "train", data_dir, download=download)
-        test = load_tfds_text(dataset, test_split, data_dir, download=download)
-        valid = None
-    elif train_file:
-        train = read_text_file(train_file, encoding)
-        test = read_text_file(test_file, encoding) if test_file else None
-        valid = read_text_file(valid_file, encoding) if valid_file else None
-    else:
-        raise InputError(None, "no data: give --dataset or --train_file")
+    test_split = TFDS_TEXT_KEYS.get((dataset or "").split(":")[0], ((), "", "test"))[2]
+    train, valid, test = sequence.read_splits(
+        dataset,
+        train_file,
+        valid_file,
+        test_file,
+        lambda path: read_text_file(path, encoding),
+        lambda split: load_tfds_text(dataset, split, data_dir, download=download),
+        test_split,
+    )
     labels = LabelVocabulary.from_examples(train)
     for split in (valid, test):
         if split is not None:
