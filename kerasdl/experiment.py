@@ -77,7 +77,9 @@ class Experiment:
         self.strategy = distribute.get_strategy(self.flags.strategy)  # before any other TF op
         trainer.configure(self.flags, self.strategy)
         self.chief = distribute.is_chief(self.strategy)
-        self.model_dir = trainer.prepare_model_dir(
+        # Checked now, made when the run first writes: the data is read first, so a
+        # model_dir inside a folder of class folders is not taken for a class.
+        self.model_dir = trainer.check_model_dir(
             distribute.worker_model_dir(self.strategy, self.flags.model_dir)
         )
         self.export_dir = trainer.resolve_export_dir(
@@ -85,6 +87,10 @@ class Experiment:
         )
         self.train_seconds = 0.0
         self.epochs_run = 0
+
+    def _folder(self) -> str:
+        """The model folder, made on first use."""
+        return trainer.prepare_model_dir(self.model_dir)
 
     def scope(self):
         """The strategy's scope: build models (and their variables) inside it."""
@@ -174,7 +180,7 @@ class Experiment:
             )
         stopping = [early_stopping] if early_stopping is not None else []
         if backup:
-            callbacks = trainer.standard_callbacks(self.model_dir, stateful_callbacks=stopping)
+            callbacks = trainer.standard_callbacks(self._folder(), stateful_callbacks=stopping)
         else:
             callbacks = []
         callbacks += [*stopping, trainer.SetEpoch(*epoch_keyed)]
@@ -205,7 +211,7 @@ class Experiment:
         metrics = model.evaluate(test, return_dict=True, verbose=0)
         predictions = model.predict(test, verbose=0).argmax(-1)
         report = reports.write_classification_report(
-            self.model_dir, labels, predictions, class_names
+            self._folder(), labels, predictions, class_names
         )
         return {
             **metrics,
@@ -216,7 +222,7 @@ class Experiment:
     def save_and_export(self, model: keras.Model, endpoints: dict[str, Any]) -> None:
         """Saves `model` as `{model_dir}/model.keras` and exports it, with the serving
         `endpoints` (`kerasdl.export`), to the export folder."""
-        model.save(os.path.join(self.model_dir, "model.keras"))
+        model.save(os.path.join(self._folder(), "model.keras"))
         export_saved_model(self.export_dir, model, endpoints)
 
     def finish(self, test: dict[str, float], **extra: Any) -> dict:
@@ -226,7 +232,7 @@ class Experiment:
         kill_point("metrics")
         values = self.flags
         metrics = trainer.write_metrics(
-            self.model_dir,
+            self._folder(),
             self.task,
             test,
             **extra,

@@ -223,10 +223,26 @@ def prepare_model_dir(model_dir: str) -> str:
     return model_dir
 
 
+def check_model_dir(model_dir: str) -> str:
+    """Checks, without creating anything, that `model_dir` can be created and written:
+    its nearest existing folder must be a writable folder."""
+    existing = os.path.abspath(model_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise InputError(model_dir, f"model_dir is not writable ({existing} is a file)")
+    if not os.access(existing, os.W_OK):
+        raise InputError(model_dir, f"model_dir is not writable ({existing} is read-only)")
+    return model_dir
+
+
 def resolve_export_dir(export_dir: str | None, model_dir: str) -> str:
-    """The export destination; its parent folder must exist and be writable."""
+    """The export destination; its parent folder must exist (or be `model_dir`, made
+    when training starts) and be writable."""
     export_dir = export_dir or os.path.join(model_dir, "export")
     parent = os.path.dirname(os.path.abspath(export_dir))
+    if parent == os.path.abspath(model_dir):
+        return export_dir
     if not os.path.isdir(parent):
         raise InputError(export_dir, f"export_dir's parent folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
