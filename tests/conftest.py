@@ -1,4 +1,5 @@
-"""Shared fixtures: the project's read-only benchmark data and golden references."""
+"""Shared fixtures: the project's read-only benchmark data and golden references, and the
+helpers that run a trainer or a script in a fresh interpreter."""
 
 import json
 import os
@@ -7,6 +8,11 @@ import subprocess
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+    # pytest-xdist runs one worker per core: one TensorFlow thread pool each (inherited by
+    # the trainers they start), so workers do not oversubscribe the cores and fight.
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import pytest  # noqa: E402
 
@@ -64,3 +70,37 @@ def script_result(script: str, *args: str, cwd, env: dict | None = None):
     lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT")]
     assert run.returncode == 0 and lines, run.stderr[-3000:]
     return json.loads(lines[0][len("RESULT") :])
+
+
+def run_trainer(
+    app: str,
+    *flags: str,
+    script: str | None = None,
+    kill_at: str | None = None,
+    env: dict | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess:
+    """Runs a trainer as a user would: `python -m applications.<app> *flags` in a fresh
+    interpreter from the repository root; returns the finished process (text output).
+
+    Args:
+        app: `image_classification`, `text_classification` or `sequence_labeling`.
+        script: Python source run with `-c` instead (e.g. one that mocks TFDS, then runs
+            the trainer with runpy); it gets `flags` as its arguments.
+        kill_at: a `kerasdl.faults` point where the run SIGKILLs itself; the variable is
+            cleared when not given, so a caller's setting never leaks into a run.
+        env: more environment variables.
+    """
+    command = ["-c", script] if script else ["-m", f"applications.{app}"]
+    environment = {k: v for k, v in os.environ.items() if k != "KERASDL_KILL_AT"}
+    environment.update(env or {})
+    if kill_at:
+        environment["KERASDL_KILL_AT"] = kill_at
+    return subprocess.run(
+        [sys.executable, *command, *flags],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

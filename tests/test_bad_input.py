@@ -5,19 +5,11 @@ Every case must end with exit status 2 and exactly one stderr line that names th
 nothing half-written in --model_dir (no export, model, checkpoint or metrics.json).
 """
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_trainer
 
-IMAGE, TEXT, TAGGING = (
-    "applications.image_classification",
-    "applications.text_classification",
-    "applications.sequence_labeling",
-)
+IMAGE, TEXT, TAGGING = ("image_classification", "text_classification", "sequence_labeling")
 
 
 def write(path, content):
@@ -121,7 +113,7 @@ CASES = {
         lambda d: ["--optimizer=teleport"],
         "--optimizer: Unknown optimizer",
     ),
-    "image_unknown_model": (IMAGE, lambda d: ["--model=vgg"], "--model: unknown model"),
+    "image_unknown_model": (IMAGE, lambda d: ["--model=vgg"], "--model=vgg: value should be one"),
     "image_bad_augment_spec": (IMAGE, lambda d: ["--augment=wobble:3"], "--augment"),
     "image_label_smoothing_range": (
         IMAGE,
@@ -207,14 +199,7 @@ def test_bad_input_exits_2_with_one_clear_line(case, tmp_path):
     flags = make_flags(tmp_path)
     if not any(flag.startswith("--model_dir") for flag in flags):
         flags.append(f"--model_dir={model_dir}")
-    result = subprocess.run(
-        [sys.executable, "-m", trainer, "--epochs=1", *flags],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if k != "KERASDL_KILL_AT"},
-    )
+    result = run_trainer(trainer, "--epochs=1", *flags, timeout=300)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
     assert len(lines) == 1, result.stderr

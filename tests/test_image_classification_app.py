@@ -14,36 +14,40 @@ import time
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, run_trainer
 
-TRAINER = [sys.executable, "-m", "applications.image_classification"]
-
-
-def run_trainer(*flags: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*TRAINER, *flags], cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
+APP = "image_classification"
 
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     """The main job of the README: no data flags, default recipe, on the embedded digits."""
     model_dir = tmp_path_factory.mktemp("default_run")
-    result = run_trainer(f"--model_dir={model_dir}")
+    result = run_trainer(APP, f"--model_dir={model_dir}")
     assert result.returncode == 0, result.stderr[-3000:]
     return model_dir, result
 
 
-def test_default_run_reaches_target_and_writes_metrics(default_run):
+def test_default_run_learns_and_writes_metrics(default_run):
     model_dir, result = default_run
     metrics = json.loads((model_dir / "metrics.json").read_text())
     assert metrics["task"] == "image_classification"
-    assert metrics["test"]["accuracy"] >= 0.97
+    # That it learns (chance is 0.10); the README's 98.9 % is test_default_run_target's.
+    assert metrics["test"]["accuracy"] >= 0.90
     assert metrics["train_seconds"] > 0
     assert (model_dir / "model.keras").exists()
     assert not (model_dir / "backup").exists(), "a finished run leaves no backup behind"
     assert "Epoch 30/30" in result.stdout, "Keras progress is shown"
     assert result.stderr.strip() == "", f"a clean run prints nothing on stderr: {result.stderr}"
+
+
+@pytest.mark.targets
+def test_default_run_target(default_run):
+    """README: the main job (no flags, embedded digits) reaches 98.9 %. Tolerance 1.9
+    points (>= 97.0 %): 7 of the 360 test images, beyond the seed-to-seed spread."""
+    model_dir, _ = default_run
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] >= 0.989 - 0.019, metrics["test"]
 
 
 SERVE_WITHOUT_KERASDL = textwrap.dedent(
@@ -87,7 +91,7 @@ def test_export_serves_raw_uint8_images_without_kerasdl(default_run, tmp_path):
     import keras
 
     import kerasdl  # noqa: F401  (registers custom objects)
-    from kerasdl.data.sources import load_digits
+    from kerasdl.data.images import load_digits
 
     model_dir, _ = default_run
     images = load_digits().x_test[:64]
@@ -104,7 +108,7 @@ def test_export_serves_raw_uint8_images_without_kerasdl(default_run, tmp_path):
 def test_export_resizes_images_of_another_size(default_run, tmp_path):
     import tensorflow as tf
 
-    from kerasdl.data.sources import load_digits
+    from kerasdl.data.images import load_digits
 
     model_dir, _ = default_run
     data = load_digits()
@@ -117,7 +121,10 @@ def test_export_resizes_images_of_another_size(default_run, tmp_path):
 
 def test_killed_run_resumes_from_backup_and_finishes(tmp_path):
     model_dir = tmp_path / "run"
-    command = [*TRAINER, f"--model_dir={model_dir}", "--epochs=40"]
+    # 12 epochs: long enough that the kill, as soon as the first backup exists, leaves
+    # most of the run to the resumed process.
+    flags = [f"--model_dir={model_dir}", "--epochs=12"]
+    command = [sys.executable, "-m", f"applications.{APP}", *flags]  # started, then killed
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 300
     while not list((model_dir / "backup").glob("epoch-*")):
@@ -129,14 +136,14 @@ def test_killed_run_resumes_from_backup_and_finishes(tmp_path):
     assert process.returncode == -signal.SIGKILL
     assert not (model_dir / "metrics.json").exists()
     epochs_done = max(int(p.name.split("-")[1]) for p in (model_dir / "backup").glob("epoch-*"))
-    assert 1 <= epochs_done < 40
+    assert 1 <= epochs_done < 12
 
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = run_trainer(APP, *flags)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert f"Epoch {epochs_done + 1}/40" in result.stdout
-    assert "Epoch 1/40" not in result.stdout
+    assert f"Epoch {epochs_done + 1}/12" in result.stdout
+    assert "Epoch 1/12" not in result.stdout
     metrics = json.loads((model_dir / "metrics.json").read_text())
-    assert metrics["epochs_run_this_process"] == 40 - epochs_done
+    assert metrics["epochs_run_this_process"] == 12 - epochs_done
     assert metrics["test"]["accuracy"] >= 0.9
     assert (model_dir / "export" / "saved_model.pb").exists()
 
@@ -144,9 +151,12 @@ def test_killed_run_resumes_from_backup_and_finishes(tmp_path):
 # Bad input is swept, for all three trainers, in tests/test_bad_input.py.
 
 
-@pytest.mark.slow
+@pytest.mark.targets
 def test_mnist_small_cnn_reaches_99_percent_in_3_epochs(shared_data, tmp_path):
+    """README: simple_cnn, 3 epochs on MNIST, 99.05 %. Tolerance 0.05 points (>= 99.0 %,
+    the claim the README makes): 5 of the 10 000 test images."""
     result = run_trainer(
+        APP,
         f"--model_dir={tmp_path}",
         f"--data_file={shared_data / 'mnist' / 'mnist.npz'}",
         "--recipe=mnist",
@@ -156,7 +166,7 @@ def test_mnist_small_cnn_reaches_99_percent_in_3_epochs(shared_data, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["test"]["accuracy"] >= 0.99, metrics
+    assert metrics["test"]["accuracy"] >= 0.9905 - 0.0005, metrics
 
 
 def test_shape_does_not_choose_content_specific_augmentation(tmp_path):
@@ -176,7 +186,7 @@ def test_shape_does_not_choose_content_specific_augmentation(tmp_path):
     for name, flags in runs.items():
         model_dir = tmp_path / name
         result = run_trainer(
-            f"--model_dir={model_dir}", f"--data_file={path}", "--epochs=1", *flags
+            APP, f"--model_dir={model_dir}", f"--data_file={path}", "--epochs=1", *flags
         )
         assert result.returncode == 0, result.stderr[-3000:]
         metrics[name] = json.loads((model_dir / "metrics.json").read_text())
@@ -218,7 +228,7 @@ def test_default_run_writes_report_and_confusion_matrix(default_run):
     ids=["resnet_v2", "mobilenet_v2_se_sam", "row_gru_radam", "mixup_lookahead"],
 )
 def test_every_model_and_recipe_option_trains_and_exports(model_flags, tmp_path, default_run):
-    result = run_trainer(f"--model_dir={tmp_path}", "--epochs=2", *model_flags)
+    result = run_trainer(APP, f"--model_dir={tmp_path}", "--epochs=2", *model_flags)
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     # Two epochs are too few for BatchNorm's moving statistics in deep nets to settle, so
@@ -233,7 +243,7 @@ def test_every_model_and_recipe_option_trains_and_exports(model_flags, tmp_path,
 def test_data_dir_of_class_folders(tmp_path):
     import tensorflow as tf
 
-    from kerasdl.data.sources import load_digits
+    from kerasdl.data.images import load_digits
 
     data = load_digits()
     for split, images, labels in (
@@ -246,7 +256,7 @@ def test_data_dir_of_class_folders(tmp_path):
             (folder / f"{index}.png").write_bytes(tf.io.encode_png(image).numpy())
     model_dir = tmp_path / "model"
     result = run_trainer(
-        f"--model_dir={model_dir}", f"--data_dir={tmp_path / 'digits'}", "--epochs=15"
+        APP, f"--model_dir={model_dir}", f"--data_dir={tmp_path / 'digits'}", "--epochs=15"
     )
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((model_dir / "metrics.json").read_text())
@@ -258,7 +268,7 @@ def test_data_dir_of_class_folders(tmp_path):
     (tmp_path / "digits" / "train" / "digit_0" / "odd.png").write_bytes(
         tf.io.encode_png(np.zeros((9, 9, 1), np.uint8)).numpy()
     )
-    result = run_trainer(f"--model_dir={model_dir}", f"--data_dir={tmp_path / 'digits'}")
+    result = run_trainer(APP, f"--model_dir={model_dir}", f"--data_dir={tmp_path / 'digits'}")
     assert result.returncode == 2
     assert "odd.png: image is 9x9 pixels but earlier images are 8x8" in result.stderr
 
@@ -266,10 +276,10 @@ def test_data_dir_of_class_folders(tmp_path):
 def test_tfds_dataset_loads_through_the_same_path():
     import tensorflow_datasets as tfds
 
-    from kerasdl.data import sources
+    from kerasdl.data import images
 
     with tfds.testing.mock_data(num_examples=12):
-        data = sources.load_dataset("mnist")
+        data = images.load_dataset("mnist")
     assert data.x_train.shape[1:] == (28, 28, 1) and data.x_train.dtype == np.uint8
     assert data.class_names == [str(i) for i in range(10)]
     assert len(data.x_test) == 12

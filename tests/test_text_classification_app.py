@@ -14,9 +14,9 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_trainer
 
-TRAINER = [sys.executable, "-m", "applications.text_classification"]
+APP = "text_classification"
 SENTENCES = [
     "a gorgeous , witty , seductive movie .",
     "the plot is nothing but boilerplate clichés from start to finish .",
@@ -24,12 +24,6 @@ SENTENCES = [
     "",
     "it's a masterpiece " * 30,
 ]
-
-
-def run_trainer(*flags: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*TRAINER, *flags], cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def head(source, path, lines):
@@ -50,7 +44,11 @@ def textcnn_run(mr_small, tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("textcnn_run")
     train, test = mr_small
     result = run_trainer(
-        f"--model_dir={model_dir}", f"--train_file={train}", f"--test_file={test}", "--epochs=1"
+        APP,
+        f"--model_dir={model_dir}",
+        f"--train_file={train}",
+        f"--test_file={test}",
+        "--epochs=1",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return model_dir, result
@@ -131,6 +129,7 @@ def test_rnn_attention_exports_attention_weights(mr_small, tmp_path):
     train, test = mr_small
     model_dir = tmp_path / "run"
     result = run_trainer(
+        APP,
         f"--model_dir={model_dir}",
         f"--train_file={train}",
         f"--test_file={test}",
@@ -158,6 +157,7 @@ def test_mean_embedding_with_pretrained_vectors_cross_validates(mr_small, tmp_pa
     vectors.write_text("the 0.1 0.2 0.3 0.4\nmovie 0.5 0.5 0.5 0.5\ngood 1 1 1 1\n")
     model_dir = tmp_path / "run"
     result = run_trainer(
+        APP,
         f"--model_dir={model_dir}",
         f"--train_file={train}",
         f"--test_file={test}",
@@ -194,20 +194,13 @@ RUN_WITH_MOCK_TFDS = textwrap.dedent(
 
 def test_tfds_name_trains_a_transformer(tmp_path):
     model_dir = tmp_path / "run"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            RUN_WITH_MOCK_TFDS,
-            "--dataset=trec",
-            "--model=transformer",
-            f"--model_dir={model_dir}",
-            "--epochs=1",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    result = run_trainer(
+        APP,
+        "--dataset=trec",
+        "--model=transformer",
+        f"--model_dir={model_dir}",
+        "--epochs=1",
+        script=RUN_WITH_MOCK_TFDS,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((model_dir / "metrics.json").read_text())
@@ -268,7 +261,7 @@ BAD_INPUTS = {
 def test_bad_input_exits_2_with_one_clear_line(case, tmp_path):
     make_flags, expected = BAD_INPUTS[case]
     model_dir = tmp_path / "model"
-    result = run_trainer(f"--model_dir={model_dir}", "--epochs=1", *make_flags(tmp_path))
+    result = run_trainer(APP, f"--model_dir={model_dir}", "--epochs=1", *make_flags(tmp_path))
     assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
@@ -286,21 +279,27 @@ def run_target(shared_data, tmp_path, name, epochs=None):
     ]
     if epochs:
         flags.append(f"--epochs={epochs}")
-    result = run_trainer(*flags, timeout=1800)
+    result = run_trainer(APP, *flags, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads((tmp_path / "metrics.json").read_text())
 
 
-@pytest.mark.slow
+@pytest.mark.targets
 def test_mr_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
+    """README: 76.8 on MR (seeds 42/1/2: 76.8/76.1/76.2). Tolerance 0.7 points (>= 76.1,
+    Kim 2014 CNN-rand, the claim): 7 of the 1 066 test texts; a seed of its own reaches
+    76.1 exactly, so a recipe change that loses more than that has lost the claim."""
     metrics = run_target(shared_data, tmp_path, "mr")
-    assert metrics["test"]["accuracy"] >= 0.761, metrics["test"]  # Kim 2014 CNN-rand
+    assert metrics["test"]["accuracy"] >= 0.768 - 0.007, metrics["test"]
 
 
-@pytest.mark.slow
+@pytest.mark.targets
 def test_trec_default_flags_beat_kim_cnn_rand(shared_data, tmp_path):
+    """README: 91.4 on TREC with --epochs=10 (seeds 42/1: 91.4/90.8). Tolerance 0.2 points
+    (>= 91.2, Kim 2014 CNN-rand, the claim): 1 of the 500 test questions, tighter than the
+    ±1.3 standard error; the seed the README reports is the one this run uses."""
     metrics = run_target(shared_data, tmp_path, "trec", epochs=10)
-    assert metrics["test"]["accuracy"] >= 0.912, metrics["test"]  # Kim 2014 CNN-rand
+    assert metrics["test"]["accuracy"] >= 0.914 - 0.002, metrics["test"]
 
 
 def model_config(model_dir) -> str:
@@ -315,6 +314,7 @@ def test_named_vectors_report_coverage_stay_out_of_config_and_serve(mr_small, tm
     train, test = mr_small
     model_dir = tmp_path / "run"
     result = run_trainer(
+        APP,
         f"--model_dir={model_dir}",
         f"--train_file={train}",
         f"--test_file={test}",
@@ -346,20 +346,13 @@ HIDE_VECTORS_PACKAGE = textwrap.dedent(
 
 def test_named_vectors_without_their_package_exit_2_saying_what_to_install(mr_small, tmp_path):
     train, test = mr_small
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            HIDE_VECTORS_PACKAGE,
-            f"--model_dir={tmp_path / 'run'}",
-            f"--train_file={train}",
-            f"--test_file={test}",
-            "--embeddings=glove-6b-50d",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_trainer(
+        APP,
+        f"--model_dir={tmp_path / 'run'}",
+        f"--train_file={train}",
+        f"--test_file={test}",
+        "--embeddings=glove-6b-50d",
+        script=HIDE_VECTORS_PACKAGE,
     )
     assert result.returncode == 2, result.stderr[-2000:]
     lines = [line for line in result.stderr.splitlines() if line.strip()]
