@@ -38,6 +38,7 @@ setup(
             "pyarrow>=14",
             "pytest>=8",
             "pytest-timeout>=2.3",
+            "pytest-xdist>=3.5",  # the fast tier runs on two workers (pyproject addopts)
             "hypothesis>=6.100",
             "ruff>=0.6",
             "nbclient>=0.10",  # executes the notebooks in tests/test_notebooks.py
