@@ -121,7 +121,17 @@ STEPS: dict[str, tuple] = {
 
 @dataclass(frozen=True)
 class Step:
-    """One parsed step: its name and its arguments (defaults filled in)."""
+    """One parsed step: its name and its arguments (defaults filled in).
+
+    Example:
+
+    ```python
+    from kerasdl.data import augmentation
+
+    step = augmentation.parse_spec("rotate:15")[0]
+    step.name, step.args, str(step)  # "rotate", (15.0,), "rotate:15.0"
+    ```
+    """
 
     name: str
     args: tuple
@@ -135,6 +145,16 @@ def parse_spec(spec: str | Sequence[Step] | None) -> list[Step]:
 
     Raises:
         ValueError: naming the offending item, for an unknown name or a bad argument.
+
+    Example:
+
+    ```python
+    from kerasdl.data import augmentation
+
+    [step.name for step in augmentation.parse_spec("crop:4,flip,cutout:8")]
+    # ["crop", "flip", "cutout"]
+    [step.name for step in augmentation.parse_spec("mnist")]  # a recipe name
+    ```
     """
     if spec is None:
         return []
@@ -480,6 +500,18 @@ class Augmenter:
     Call it on a batch, ``augmenter(images, labels, epoch=e, step=s)``, with
     ``images [B, H, W, C]`` and labels ``[B]``/``[B, K]`` or ``None``; or wrap a batched
     dataset with `apply`.
+
+    Example:
+
+    ```python
+    from kerasdl.data import augmentation
+
+    augmenter = augmentation.Augmenter("crop:2,flip", seed=0, jit_compile=False)
+    images = np.random.randint(0, 256, (4, 16, 16, 3)).astype("uint8")
+    augmented, labels = augmenter(images, np.arange(4), epoch=0, step=0)  # same shapes
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.arange(4))).batch(2)
+    dataset = augmenter.apply(dataset)  # every epoch a new, seeded augmentation
+    ```
     """
 
     def __init__(
@@ -695,6 +727,19 @@ class Augmentation(keras.layers.Layer):
     also works inside a model compiled with XLA (`jit_compile=True`).
 
     Args: as for `Augmenter`, without ``num_classes``.
+
+    Example:
+
+    ```python
+    from kerasdl.data import augmentation
+
+    model = keras.Sequential([
+        keras.Input((16, 16, 3)),
+        augmentation.Augmentation("flip,rotate:10", seed=0),  # identity at inference
+        keras.layers.Conv2D(4, 3),
+    ])
+    model(np.zeros((2, 16, 16, 3), "float32"), training=True).shape  # (2, 14, 14, 4)
+    ```
     """
 
     def __init__(

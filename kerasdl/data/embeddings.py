@@ -55,6 +55,19 @@ class PretrainedEmbeddings:
         source: the file the vectors came from.
         vocabulary: the token of each row.
         known: bool `[V]`, whether a row's token had a vector in the file.
+
+    Example:
+
+    ```python
+    from kerasdl.data import embeddings
+
+    with open("vectors.txt", "w") as f:
+        f.write("film 0.1 0.2 0.3\\nfine -0.1 0.0 0.5\\n")
+    vectors = embeddings.load_embeddings("vectors.txt", ["", "[UNK]", "film", "dull"])
+    vectors.found, vectors.known  # 1, [False, False, True, False]
+    wider = vectors.for_vocabulary(["", "[UNK]", "dull", "film", "fine"])
+    wider.matrix.shape, wider.found  # (5, 3), 1: "fine" was not read from the file
+    ```
     """
 
     matrix: np.ndarray
@@ -143,6 +156,17 @@ def load_embeddings(
         InputError: `path:line: ...` for a line whose values are not numbers, a vector of
             another length than the first one, a bad word2vec header, undecodable bytes;
             `path: ...` for a missing or empty file.
+
+    Example:
+
+    ```python
+    from kerasdl.data import embeddings
+
+    with open("vectors.txt", "w") as f:
+        f.write("film 0.1 0.2 0.3\\nfine -0.1 0.0 0.5\\n")
+    vectors = embeddings.load_embeddings("vectors.txt", ["", "[UNK]", "film", "dull"])
+    vectors.matrix.shape, vectors.coverage  # (4, 3), 0.5: "dull" has a random row
+    ```
     """
     path = os.fspath(path)
     vocabulary = [str(t) for t in vocabulary]
@@ -220,7 +244,19 @@ NAMED_VECTORS = {
 
 
 class MissingVectorsPackage(ImportError):
-    """The package of named vectors is not installed; `str()` says what to install."""
+    """The package of named vectors is not installed; `str()` says what to install.
+
+    Example:
+
+    ```python
+    from kerasdl.data import embeddings
+
+    try:
+        embeddings.load_named_embeddings("glove-6b-50d", ["", "[UNK]", "film"])
+    except embeddings.MissingVectorsPackage as error:
+        print(error)  # what to pip install
+    ```
+    """
 
 
 def load_named_embeddings(
@@ -239,6 +275,18 @@ def load_named_embeddings(
     Raises:
         ValueError: an unknown name.
         MissingVectorsPackage: the source's package (or pyarrow) is not installed.
+
+    Example:
+
+    ```python
+    from kerasdl.data import embeddings
+
+    try:
+        vectors = embeddings.load_named_embeddings("glove-6b-50d", ["", "[UNK]", "The", "film"])
+        vectors.matrix.shape  # (4, 50); "The" has the vector of "the"
+    except embeddings.MissingVectorsPackage as error:
+        print(error)  # the vectors come in a package: pip install it
+    ```
     """
     if name not in NAMED_VECTORS:
         raise ValueError(f"unknown vectors {name!r}; choose {', '.join(NAMED_VECTORS)}")
@@ -273,7 +321,20 @@ def load_named_embeddings(
 def coverage(vectors: PretrainedEmbeddings, token_ids: Sequence[np.ndarray] | np.ndarray) -> dict:
     """How much of the data the vectors cover: `vocabulary`, the share of vocabulary words
     (ids >= 2) with a vector, and `tokens`, the share of running tokens (`token_ids`, the
-    ids of the training text, unknown words included, padding not) with one."""
+    ids of the training text, unknown words included, padding not) with one.
+
+    Example:
+
+    ```python
+    from kerasdl.data import embeddings
+
+    with open("vectors.txt", "w") as f:
+        f.write("film 0.1 0.2 0.3\\nfine -0.1 0.0 0.5\\n")
+    vectors = embeddings.load_embeddings("vectors.txt", ["", "[UNK]", "film", "dull"])
+    embeddings.coverage(vectors, [np.array([2, 2, 3]), np.array([2, 1])])
+    # {..., "vocabulary": 0.5, "tokens": 0.6}: 3 of the 5 running tokens are "film"
+    ```
+    """
     ids = np.concatenate([np.ravel(row) for row in token_ids]) if len(token_ids) else []
     ids = np.asarray(ids, np.int64)
     ids = ids[ids > 0]
@@ -318,6 +379,18 @@ def embed_tokens(
             `embedding_dim` beside the vectors (frozen / fine-tuned), concatenated
             (`[B, T, embedding_dim + d]`); narrow vectors (GloVe 50-d) then add to the
             `rand` model's features instead of replacing its 300-d embeddings.
+
+    Example:
+
+    ```python
+    from kerasdl.data import embeddings
+
+    token_ids = keras.Input((None,), dtype="int32")
+    vectors = np.random.rand(10, 8).astype("float32")
+    x = embeddings.embed_tokens(token_ids, 10, 16, vectors, mode="rand+static")  # [B, T, 16 + 8]
+    model = keras.Model(token_ids, x)
+    model.predict(np.array([[3, 4, 0]]), verbose=0).shape  # (1, 3, 24)
+    ```
     """
     if mode not in EMBEDDING_MODES:
         raise ValueError(f"embeddings mode must be one of {EMBEDDING_MODES}, got {mode!r}")

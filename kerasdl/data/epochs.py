@@ -20,6 +20,16 @@ class EpochCounter:
 
     Every fresh iteration of a dataset built on `epochs()` adds one to the counter, so
     epoch 0 is the first, and `set_epoch(e)` makes the next iteration epoch `e`.
+
+    Example:
+
+    ```python
+    counter = kerasdl.data.epochs.EpochCounter()
+    dataset = counter.epochs()
+    [int(e) for e in dataset], [int(e) for e in dataset]  # [0], [1]
+    counter.set_epoch(5)
+    [int(e) for e in dataset]  # [5]
+    ```
     """
 
     def __init__(self, name: str = "epoch"):
@@ -47,6 +57,16 @@ class EpochShuffle(EpochCounter):
 
     Each fresh iteration of `indices(size)` draws a stateless permutation keyed on
     `(seed, epoch)` (see the module docstring for why not `dataset.shuffle`).
+
+    Example:
+
+    ```python
+    shuffle = kerasdl.data.epochs.EpochShuffle(seed=0)
+    indices = shuffle.indices(5)
+    first, second = list(indices.as_numpy_iterator()), list(indices.as_numpy_iterator())
+    shuffle.set_epoch(0)  # a resumed run replays epoch 0's order
+    assert list(indices.as_numpy_iterator()) == first
+    ```
     """
 
     def __init__(self, seed: int):
@@ -68,12 +88,32 @@ class EpochShuffle(EpochCounter):
 def epoch_shuffle(shuffle: bool | EpochShuffle, seed: int | None) -> EpochShuffle | None:
     """The `EpochShuffle` of a `shuffle=` argument: its own, a new one from `seed` for
     True, None for False. Pass your own to key the order on the epoch with
-    `trainer.SetEpoch`, so that a resumed run sees the same batches."""
+    `trainer.SetEpoch`, so that a resumed run sees the same batches.
+
+    Example:
+
+    ```python
+    from kerasdl.data.epochs import epoch_shuffle
+
+    epoch_shuffle(True, seed=3).seed  # 3
+    epoch_shuffle(False, seed=3)  # None
+    ```
+    """
     if shuffle is True:
         return EpochShuffle(seed or 0)
     return shuffle or None
 
 
 def epoch_order(size: int, shuffle: EpochShuffle | None) -> tf.data.Dataset:
-    """Row indices `0..size-1`: in order, or reshuffled every epoch by `shuffle`."""
+    """Row indices `0..size-1`: in order, or reshuffled every epoch by `shuffle`.
+
+    Example:
+
+    ```python
+    from kerasdl.data.epochs import EpochShuffle, epoch_order
+
+    list(epoch_order(4, None).as_numpy_iterator())  # [0, 1, 2, 3]
+    list(epoch_order(4, EpochShuffle(seed=0)).as_numpy_iterator())  # a permutation
+    ```
+    """
     return tf.data.Dataset.range(size) if shuffle is None else shuffle.indices(size)

@@ -15,6 +15,13 @@ class InputError(ValueError):
 
     str() gives `path:line: problem` (or `path: problem` when there is no line), the
     form compilers and linters use, so editors can jump to it.
+
+    Example:
+
+    ```python
+    error = kerasdl.data.InputError("train.tsv", "expected 2 columns, got 3", line=7)
+    str(error)  # "train.tsv:7: expected 2 columns, got 3"
+    ```
     """
 
     def __init__(self, path: str | os.PathLike | None, problem: str, line: int | None = None):
@@ -33,7 +40,20 @@ class InputError(ValueError):
 @contextlib.contextmanager
 def tfds_errors(source: str):
     """Whatever TFDS raises inside the block (an unknown name or split, no network, a full
-    disk: many types) becomes one `InputError` naming `source` (`tfds:NAME/SPLIT`)."""
+    disk: many types) becomes one `InputError` naming `source` (`tfds:NAME/SPLIT`).
+
+    Example:
+
+    ```python
+    from kerasdl.data.errors import InputError, tfds_errors
+
+    try:
+        with tfds_errors("tfds:no_such_dataset/train"):
+            raise KeyError("no_such_dataset")  # what a TFDS builder might raise
+    except InputError as error:
+        print(error)  # tfds:no_such_dataset/train: cannot load (KeyError: 'no_such_dataset')
+    ```
+    """
     try:
         yield
     except InputError:

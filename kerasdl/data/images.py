@@ -20,6 +20,22 @@ from kerasdl.data.splits import split_arrays
 
 @dataclasses.dataclass
 class ImageData:
+    """The splits of an image-classification dataset: uint8 images `[N, H, W, C]` and int
+    labels `[N]` per split (validation optional), and the name of each class id.
+
+    Example:
+
+    ```python
+    from kerasdl.data import images
+
+    data = images.ImageData(
+        np.zeros((6, 8, 8, 1), "uint8"), np.arange(6) % 3,
+        np.zeros((3, 8, 8, 1), "uint8"), np.arange(3), ["a", "b", "c"],
+    )
+    data.num_classes, data.image_shape  # 3, (8, 8, 1)
+    ```
+    """
+
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
@@ -42,6 +58,15 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> ImageData:
 
     Pixel values 0..16 are rescaled to uint8 0..255 so the data looks like any other
     image source; the split is stratified and fixed by `seed`.
+
+    Example:
+
+    ```python
+    from kerasdl.data import images
+
+    digits = images.load_digits()
+    digits.x_train.shape, digits.x_train.dtype, digits.num_classes  # (1437, 8, 8, 1), uint8, 10
+    ```
     """
     from sklearn.datasets import load_digits as sklearn_digits
     from sklearn.model_selection import train_test_split
@@ -87,6 +112,20 @@ def load_npz(path: str) -> ImageData:
 
     Raises `InputError` naming the file for a missing file or key, a shape or dtype
     that is not an image batch, images of different sizes, or labels out of range.
+
+    Example:
+
+    ```python
+    from kerasdl.data import images
+
+    np.savez(
+        "tiny.npz",
+        x_train=np.zeros((6, 4, 4, 1), "uint8"), y_train=np.arange(6) % 2,
+        x_test=np.zeros((2, 4, 4, 1), "uint8"), y_test=np.array([0, 1]),
+    )
+    data = images.load_npz("tiny.npz")
+    data.image_shape, data.class_names  # (4, 4, 1), ["0", "1"]
+    ```
     """
     if not os.path.exists(path):
         raise InputError(path, "file not found")
@@ -152,6 +191,17 @@ def image_dataset(
 
     With `shuffle`, the examples are reshuffled every epoch (see `EpochShuffle`): batches
     of shuffled indices gather from the arrays, which stay in memory as tensors.
+
+    Example:
+
+    ```python
+    from kerasdl.data import images
+    from kerasdl.data.epochs import EpochShuffle
+
+    x, y = np.zeros((10, 4, 4, 1), "uint8"), np.arange(10) % 2
+    dataset = images.image_dataset(x, y, batch_size=4, shuffle=EpochShuffle(seed=0))
+    [len(labels) for _, labels in dataset]  # [4, 4, 2]; float32 images 0..255
+    ```
     """
     import tensorflow as tf
 
@@ -254,6 +304,21 @@ def load_image_folder(
     default `color_mode="rgb"` does). Alpha channels are dropped. Test images take the
     training images' channel count (RGB ones become grayscale by ITU-R 601 luma when the
     training images are grayscale).
+
+    Example:
+
+    ```python
+    import os
+
+    from kerasdl.data import images
+
+    for name, value in [("cats", 0), ("dogs", 255)]:
+        os.makedirs(f"pets/{name}")
+        for i in range(5):
+            keras.utils.save_img(f"pets/{name}/{i}.png", np.full((8, 8, 3), value, "uint8"))
+    data = images.load_image_folder("pets", test_fraction=0.2)
+    data.class_names, data.x_train.shape  # ["cats", "dogs"], (8, 8, 8, 3)
+    ```
     """
     if not os.path.isdir(data_dir):
         raise InputError(data_dir, "folder not found")
@@ -274,6 +339,18 @@ def load_tfds(name: str, data_dir: str | None = None) -> ImageData:
 
     Uses the `train` and `test` splits (and `validation` when the dataset has one) from
     `data_dir` (TFDS's default when None); TFDS downloads and prepares it the first time.
+
+    Example:
+
+    ```python
+    from kerasdl.data import images
+
+    # images.load_tfds("mnist") downloads MNIST once into ~/tensorflow_datasets.
+    try:
+        images.load_tfds("no_such_dataset")
+    except kerasdl.data.InputError as error:
+        print(error)  # tfds:no_such_dataset: cannot load (DatasetNotFoundError: ...)
+    ```
     """
     import tensorflow_datasets as tfds
 
@@ -309,7 +386,16 @@ BUILT_IN = {"digits": load_digits}
 
 
 def load_dataset(name: str, tfds_data_dir: str | None = None) -> ImageData:
-    """A built-in dataset (`digits`) or a TFDS name."""
+    """A built-in dataset (`digits`) or a TFDS name.
+
+    Example:
+
+    ```python
+    from kerasdl.data import images
+
+    images.load_dataset("digits").num_classes  # 10, offline; other names are TFDS's
+    ```
+    """
     if name in BUILT_IN:
         return BUILT_IN[name]()
     return load_tfds(name, tfds_data_dir)

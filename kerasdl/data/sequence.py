@@ -37,7 +37,18 @@ Buckets = Sequence[int] | str | None  # boundaries, "auto" (length quantiles) or
 
 class Examples:
     """Per-example lists (named in `fields`) read from `source`, with the 1-based line of
-    each example (`lines`, `None` for TFDS). Subclasses are dataclasses."""
+    each example (`lines`, `None` for TFDS). Subclasses are dataclasses.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    examples = text.TextExamples(["good", "bad", "fine"], ["+", "-", "+"], "toy.tsv", [1, 2, 3])
+    picked = examples.subset([2, 0])  # an Examples subclass keeps its fields in step
+    picked.texts, picked.labels, picked.line_of(0)  # ["fine", "good"], ["+", "+"], 3
+    ```
+    """
 
     fields: ClassVar[tuple[str, ...]]
     source: str
@@ -74,7 +85,21 @@ def read_splits(
     """`(train, valid, test)` of a run: the `train` and `test_split` splits of the TFDS
     name `dataset` (`read_tfds(split)`; no validation split), or files (`read_file(path)`;
     validation and test files are optional). `InputError` for both a name and files, or
-    neither."""
+    neither.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence, text
+
+    with open("train.tsv", "w") as f:
+        f.write("+\\ta fine film\\n-\\ta dull one\\n")
+    train, valid, test = sequence.read_splits(
+        None, "train.tsv", None, None, read_file=text.read_tsv, read_tfds=None
+    )
+    len(train), valid, test  # (2, None, None)
+    ```
+    """
     if dataset and train_file:
         raise InputError(None, "give a dataset name or a training file, not both")
     if dataset:
@@ -92,6 +117,20 @@ def decode_file(path: str | os.PathLike, encoding: str = "utf-8") -> str:
 
     A UTF-8 byte-order mark is dropped. Raises `InputError` for a missing file, an unknown
     encoding name, or bytes that are not valid under `encoding`.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    with open("notes.txt", "wb") as f:
+        f.write("caf\\u00e9\\n".encode("latin-1"))
+    sequence.decode_file("notes.txt", encoding="latin-1")  # "caf\\u00e9\\n"
+    try:
+        sequence.decode_file("notes.txt")  # not UTF-8
+    except kerasdl.data.InputError as error:
+        print(error)  # notes.txt:1: byte b'\\xe9' at offset 3 is not valid utf-8 ...
+    ```
     """
     path = os.fspath(path)
     try:
@@ -124,6 +163,14 @@ def split_lines(text: str) -> list[str]:
 
     `str.splitlines` would also split on form feeds, U+2028 and friends, which shifts every
     later line number.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    sequence.split_lines("a\\r\\nb\\x0cc\\n")  # ["a", "b\\x0cc"]: the form feed is no line break
+    ```
     """
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -136,7 +183,17 @@ def split_lines(text: str) -> list[str]:
 
 class Vocabulary:
     """Strings <-> ids 0..K-1 in the order of `names`; `names[i]` is the string of id `i`
-    (an exported model returns `tf.gather(names, ids)`)."""
+    (an exported model returns `tf.gather(names, ids)`).
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    labels = sequence.Vocabulary(["negative", "positive"])
+    len(labels), labels.decode(np.array([[1], [0]]))  # 2, ["positive", "negative"]
+    ```
+    """
 
     what = "names"  # for the duplicate error: "duplicate label names in [...]"
 
@@ -176,6 +233,16 @@ def standardize(
     - `strip_punctuation`: delete ASCII punctuation (Keras's `strip_punctuation`);
     - `split_punctuation`: spaces around ASCII punctuation, so that it becomes separate
       tokens (`isn't.` -> `isn ' t .`), for raw, untokenized text such as IMDB.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    words = tf.constant(["Born", "in", "1997", "isn't."])
+    sequence.standardize(words, lowercase=True, normalize_digits=True, split_punctuation=True)
+    # [b"born", b"in", b"0000", b"isn ' t . "]
+    ```
     """
     if lowercase:
         strings = tf.strings.lower(strings, encoding="utf-8")
@@ -193,7 +260,18 @@ def standardize(
 class Standardizer:
     """`standardize` with fixed options, as a serializable callable: the `standardize` of
     `TextPreprocessor`'s `TextVectorization` and the word normalization of
-    `TaggingPreprocessor`. Arguments as for `standardize` (lower-casing on by default)."""
+    `TaggingPreprocessor`. Arguments as for `standardize` (lower-casing on by default).
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    standardizer = sequence.Standardizer(normalize_digits=True)
+    standardizer(tf.constant(["May 1997"]))  # [b"may 0000"]
+    sequence.Standardizer.from_config(standardizer.get_config())  # the same options
+    ```
+    """
 
     def __init__(
         self,
@@ -227,7 +305,17 @@ class Standardizer:
 
 def count_tokens(values: Sequence[str], tokens_of) -> collections.Counter:
     """Counts of the (byte-string) tokens `tokens_of` makes of `values` in-graph: a string
-    tensor `[n]` in, strings of any shape or ragged out. Run in chunks."""
+    tensor `[n]` in, strings of any shape or ragged out. Run in chunks.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    counts = sequence.count_tokens(["a cat", "a dog"], tf.strings.split)
+    counts[b"a"], counts[b"dog"]  # 2, 1
+    ```
+    """
     counts: collections.Counter = collections.Counter()
     for start in range(0, len(values), 8192):
         tokens = tokens_of(tf.constant(list(values[start : start + 8192]), dtype=tf.string))
@@ -241,7 +329,20 @@ def vocabulary(
     counts: collections.Counter, min_count: int = 1, max_size: int | None = None
 ) -> list[str]:
     """Tokens with count >= `min_count`, most frequent first (ties: alphabetical), at most
-    `max_size` of them; the empty string and `[UNK]` are never entries."""
+    `max_size` of them; the empty string and `[UNK]` are never entries.
+
+    Example:
+
+    ```python
+    import collections
+
+    from kerasdl.data import sequence
+
+    counts = collections.Counter({b"a": 3, b"dog": 1, b"cat": 1, b"[UNK]": 5})
+    sequence.vocabulary(counts)  # ["a", "cat", "dog"]
+    sequence.vocabulary(counts, min_count=2)  # ["a"]
+    ```
+    """
     items = sorted(
         ((t, c) for t, c in counts.items() if c >= min_count and t and t != b"[UNK]"),
         key=lambda x: (-x[1], x[0]),
@@ -255,7 +356,16 @@ def vocabulary(
 
 
 def bucket_boundaries_for(lengths: Sequence[int] | np.ndarray, num_buckets: int = 8) -> list[int]:
-    """Length boundaries at the quantiles of `lengths`, so buckets fill about equally."""
+    """Length boundaries at the quantiles of `lengths`, so buckets fill about equally.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    sequence.bucket_boundaries_for([3, 5, 8, 8, 12, 20, 25, 40], num_buckets=4)  # [8, 11, 22]
+    ```
+    """
     lengths = np.asarray(lengths)
     if lengths.size == 0 or num_buckets < 2:
         return []
@@ -276,6 +386,19 @@ def batch_by_length(
 
     Every batch is padded to its own longest element (not to the bucket boundary), so
     bucketing only changes which examples share a batch.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    rows = tf.data.Dataset.from_generator(
+        lambda: iter([[1], [1, 2, 3, 4, 5], [1, 2], [1, 2, 3, 4, 5, 6]]),
+        output_signature=tf.TensorSpec([None], tf.int32),
+    )
+    batches = sequence.batch_by_length(rows, lambda row: tf.shape(row)[0], 2, boundaries=[4])
+    [batch.shape for batch in batches]  # [(2, 2), (2, 6)]: short rows together, long together
+    ```
     """
     if not boundaries:
         return dataset.padded_batch(
@@ -295,6 +418,15 @@ def row_lookup(rows: Sequence[np.ndarray]):
     """`row(i)`: the 1-D array `rows[i]` (all one dtype) as a tensor, for `tf.data` maps.
 
     The rows are stored once, concatenated; each lookup is a slice of them.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    row = sequence.row_lookup([np.array([1, 2, 3]), np.array([4])])
+    row(tf.constant(1, tf.int64))  # [4]
+    ```
     """
     lengths = np.array([len(r) for r in rows], np.int64)
     flat = tf.constant(np.concatenate(rows) if len(rows) else np.zeros([0], np.int32))
@@ -322,6 +454,19 @@ def batch_rows(
             (quantiles of these rows' lengths) groups rows of similar length into batches
             (`tf.data.Dataset.bucket_by_sequence_length`), which saves padding but reorders
             the rows, so use it for training only.
+
+    Example:
+
+    ```python
+    from kerasdl.data import sequence
+
+    rows = [np.array([5, 6, 7]), np.array([8]), np.array([9, 10])]
+    batches = sequence.batch_rows(rows, targets=np.array([1, 0, 1]), batch_size=2)
+    for token_ids, labels in batches:
+        print(token_ids.numpy().tolist(), labels.numpy().tolist())
+    # [[5, 6, 7], [8, 0, 0]] [1, 0]
+    # [[9, 10]] [1]
+    ```
     """
     row = row_lookup(rows)
     # One map over the order: each pass over an epoch-shuffled order draws the next epoch.

@@ -40,6 +40,14 @@ def split_indices(count: int, held: int, seed: int, labels=None):
     possible: each class has two examples or more and both parts have room for one of each
     class. Otherwise (no labels, tiny data, many classes) uniform at random, so a class may
     be missing from one part.
+
+    Example:
+
+    ```python
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    kept, held_out = kerasdl.data.splits.split_indices(8, 2, seed=0, labels=labels)
+    sorted(labels[held_out])  # [0, 1]: one of each class
+    ```
     """
     from sklearn.model_selection import train_test_split
 
@@ -61,6 +69,16 @@ def holdout(examples, fraction: float = 0.1, seed: int = 0):
     with `seed`. At least one example is held out and at least one kept, so tiny files
     work; a file of one example cannot spare it, and is returned as both `train` and
     `valid` (validation then measures the training example).
+
+    Example:
+
+    ```python
+    from kerasdl.data import splits, text
+
+    examples = text.TextExamples(["good", "fine", "bad", "poor"], ["+", "+", "-", "-"], "toy")
+    train, valid = splits.holdout(examples, fraction=0.5, seed=0)
+    len(train), len(valid)  # (2, 2), each with one "+" and one "-"
+    ```
     """
     _check_fraction(fraction)
     count = len(examples)
@@ -83,6 +101,16 @@ def kfold(examples, folds: int = 10, seed: int = 0, stratified: bool = True) -> 
     `stratified` keeps each fold's label proportions (scikit-learn's StratifiedKFold,
     shuffled with `seed`); classes smaller than `folds` fall back to plain KFold.
     Raises `InputError` naming the source when there are fewer examples than folds.
+
+    Example:
+
+    ```python
+    from kerasdl.data import splits, text
+
+    examples = text.TextExamples([f"text {i}" for i in range(6)], ["a", "b"] * 3, "toy")
+    for train, test in splits.kfold(examples, folds=3, seed=0):
+        print(len(train), len(test))  # 4 2, three times
+    ```
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -104,7 +132,18 @@ def kfold(examples, folds: int = 10, seed: int = 0, stratified: bool = True) -> 
 def split_arrays(images, labels, fraction: float, seed: int, source: str):
     """Holds out ``ceil(fraction * N)`` examples (`split_indices`):
     `(x_kept, x_held, y_kept, y_held)`. Raises `InputError` naming `source` when nothing
-    would be kept."""
+    would be kept.
+
+    Example:
+
+    ```python
+    images, labels = np.zeros((10, 4, 4, 1)), np.arange(10) % 2
+    x_kept, x_held, y_kept, y_held = kerasdl.data.splits.split_arrays(
+        images, labels, fraction=0.2, seed=0, source="toy"
+    )
+    x_kept.shape, x_held.shape  # (8, 4, 4, 1), (2, 4, 4, 1)
+    ```
+    """
     held = math.ceil(fraction * len(labels))
     if len(labels) - held < 1:
         raise InputError(
@@ -116,7 +155,21 @@ def split_arrays(images, labels, fraction: float, seed: int, source: str):
 
 def with_validation_split(data: ImageData, fraction: float, seed: int) -> ImageData:
     """Carves a validation split from the training images when there is none
-    (`split_arrays`); `InputError` when the training data is too small to spare it."""
+    (`split_arrays`); `InputError` when the training data is too small to spare it.
+
+    Example:
+
+    ```python
+    from kerasdl.data import images, splits
+
+    data = images.ImageData(
+        np.zeros((10, 4, 4, 1), "uint8"), np.arange(10) % 2,
+        np.zeros((2, 4, 4, 1), "uint8"), np.array([0, 1]), ["even", "odd"],
+    )
+    data = splits.with_validation_split(data, fraction=0.2, seed=0)
+    len(data.x_train), len(data.x_valid)  # (8, 2)
+    ```
+    """
     if data.x_valid is not None:
         return data
     _check_fraction(fraction)

@@ -72,6 +72,18 @@ class TaggedCorpus(Examples):
         source: the file path or `tfds:NAME/SPLIT`, for error messages.
         lines: 1-based line of each sentence's first token (`None` for TFDS); token `j`
             of sentence `i` is on line `lines[i] + j` (`line_of(i, j)`).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    corpus = tagging.TaggedCorpus(
+        [["Ann", "ran"], ["Bob", "sat", "down"]], [["B-NP", "B-VP"], ["B-NP", "B-VP", "B-ADVP"]],
+        "in memory",
+    )
+    len(corpus), corpus.num_tokens, corpus.subset([1]).tokens  # 2, 5, [["Bob", "sat", "down"]]
+    ```
     """
 
     fields: ClassVar[tuple[str, ...]] = ("tokens", "tags")
@@ -111,6 +123,18 @@ def read_conll(
     Every token line must have the same number of columns as the first one. Raises
     `InputError` with the line for: bytes not valid under `encoding`, a wrong column count,
     an empty token or tag, and a file without any sentence.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    with open("train.txt", "w") as f:
+        f.write("Ann NNP B-NP\\nran VBD B-VP\\n\\nBob NNP B-NP\\nsat VBD B-VP\\ndown RB B-ADVP\\n")
+    corpus = tagging.read_conll("train.txt")  # tokens from column 0, tags from the last
+    corpus.tokens[1], corpus.tags[1], corpus.lines  # ["Bob", "sat", "down"], [...], [1, 4]
+    pos = tagging.read_conll("train.txt", tag_column=1)  # part-of-speech tags instead
+    ```
     """
     path = os.fspath(path)
     need = max(_column_need(token_column), _column_need(tag_column))
@@ -198,6 +222,18 @@ def load_tfds_tagging(
 
     Tags are the `ClassLabel` names (`tag_key`, default `ner` or `tags`; `pos` or `chunks`
     for conll2003's other tasks). Raises `InputError` when tokens and tags differ in length.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    # tagging.load_tfds_tagging("conll2003", "train") downloads CoNLL-2003 once.
+    try:
+        tagging.load_tfds_tagging("conll2003", "test", data_dir="no_tfds_here", download=False)
+    except kerasdl.data.InputError as error:
+        print(error)  # tfds:conll2003/test: cannot load (...)
+    ```
     """
     import tensorflow_datasets as tfds
 
@@ -236,7 +272,16 @@ def load_tfds_tagging(
 
 
 def normalize_scheme(scheme: str) -> str:
-    """`IOB1`, `IOB2` or `BIOES` from any case or alias (`BIO` = IOB2, `IOBES` = BIOES)."""
+    """`IOB1`, `IOB2` or `BIOES` from any case or alias (`BIO` = IOB2, `IOBES` = BIOES).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    tagging.normalize_scheme("bio"), tagging.normalize_scheme("iobes")  # "IOB2", "BIOES"
+    ```
+    """
     upper = scheme.upper()
     upper = SCHEME_ALIASES.get(upper, upper)
     if upper not in SCHEMES:
@@ -263,7 +308,19 @@ def _join(prefix: str, chunk_type: str) -> str:
 
 
 class TagSchemeError(ValueError):
-    """A tag sequence that breaks a scheme's rules; `index` is the offending position."""
+    """A tag sequence that breaks a scheme's rules; `index` is the offending position.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    try:
+        tagging.spans(["O", "I-NP"], "IOB2")  # IOB2 chunks start with B-
+    except tagging.TagSchemeError as error:
+        error.index  # 1
+    ```
+    """
 
     def __init__(self, index: int, message: str):
         self.index = index
@@ -281,6 +338,16 @@ def spans(tags: Sequence[str], scheme: str, strict: bool = True) -> list[tuple[s
     the sequence is repaired the way conlleval reads predictions (an `I-X` after `O` or
     after another type starts a chunk; in BIOES a chunk ends at `E`, `S`, `O` or a change
     of type), so model output always decodes.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    tags = ["B-NP", "I-NP", "B-VP", "O", "B-NP"]
+    tagging.spans(tags, "IOB2")  # [("NP", 0, 2), ("VP", 2, 3), ("NP", 4, 5)]
+    tagging.spans(["O", "I-NP", "I-NP"], "IOB2", strict=False)  # [("NP", 1, 3)], as conlleval
+    ```
     """
     scheme = normalize_scheme(scheme)
     allowed = _PREFIXES[scheme]
@@ -333,7 +400,16 @@ def spans(tags: Sequence[str], scheme: str, strict: bool = True) -> list[tuple[s
 
 
 def render_spans(spans_: Sequence[tuple[str, int, int]], length: int, scheme: str) -> list[str]:
-    """Tags of `length` tokens with the chunks `spans_` in `scheme` (inverse of `spans`)."""
+    """Tags of `length` tokens with the chunks `spans_` in `scheme` (inverse of `spans`).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    tagging.render_spans([("NP", 0, 2), ("VP", 2, 3)], 4, "BIOES")  # ["B-NP", "E-NP", "S-VP", "O"]
+    ```
+    """
     scheme = normalize_scheme(scheme)
     tags = ["O"] * length
     previous_end, previous_type = -1, None
@@ -361,12 +437,35 @@ def render_spans(spans_: Sequence[tuple[str, int, int]], length: int, scheme: st
 
 
 def convert_tags(tags: Sequence[str], source: str, target: str, strict: bool = True) -> list[str]:
-    """One sentence's tags from scheme `source` to `target` (via `spans`)."""
+    """One sentence's tags from scheme `source` to `target` (via `spans`).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    tagging.convert_tags(["B-NP", "I-NP", "B-VP"], "IOB2", "BIOES")  # ["B-NP", "E-NP", "S-VP"]
+    tagging.convert_tags(["I-NP", "I-NP", "B-NP"], "IOB1", "IOB2")  # ["B-NP", "I-NP", "B-NP"]
+    ```
+    """
     return render_spans(spans(tags, source, strict), len(tags), target)
 
 
 def check_scheme(corpus: TaggedCorpus, scheme: str) -> None:
-    """Raises `InputError` at the line of the first tag that breaks `scheme`."""
+    """Raises `InputError` at the line of the first tag that breaks `scheme`.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    corpus = tagging.TaggedCorpus([["Ann", "ran"]], [["O", "I-VP"]], "train.txt", [1])
+    try:
+        tagging.check_scheme(corpus, "IOB2")
+    except kerasdl.data.InputError as error:
+        print(error)  # train.txt:2: ... (the line of "ran")
+    ```
+    """
     if corpus.tags is None:
         return
     for i, sentence in enumerate(corpus.tags):
@@ -380,7 +479,17 @@ def check_scheme(corpus: TaggedCorpus, scheme: str) -> None:
 
 
 def convert_corpus(corpus: TaggedCorpus, source: str, target: str) -> TaggedCorpus:
-    """The corpus with tags rewritten from `source` to `target`; `InputError` on bad tags."""
+    """The corpus with tags rewritten from `source` to `target`; `InputError` on bad tags.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    corpus = tagging.TaggedCorpus([["Bob", "sat", "down"]], [["B-NP", "B-VP", "I-VP"]], "toy")
+    tagging.convert_corpus(corpus, "IOB2", "BIOES").tags  # [["S-NP", "B-VP", "E-VP"]]
+    ```
+    """
     check_scheme(corpus, source)
     if corpus.tags is None or normalize_scheme(source) == normalize_scheme(target):
         return corpus
@@ -390,7 +499,18 @@ def convert_corpus(corpus: TaggedCorpus, source: str, target: str) -> TaggedCorp
 
 def infer_scheme(tag_sequences: Sequence[Sequence[str]]) -> str | None:
     """The first of BIOES (if E-/S- tags occur), IOB2, IOB1 that every sequence satisfies;
-    `None` when the tags are no chunk scheme (e.g. POS tags)."""
+    `None` when the tags are no chunk scheme (e.g. POS tags).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    tagging.infer_scheme([["B-NP", "I-NP", "O"]])  # "IOB2"
+    tagging.infer_scheme([["S-NP", "O"]])  # "BIOES"
+    tagging.infer_scheme([["NNP", "VBD"]])  # None: part-of-speech tags
+    ```
+    """
     candidates = ["IOB2", "IOB1"]
     for sentence in tag_sequences:
         for tag in sentence:
@@ -425,6 +545,18 @@ class TagVocabulary(Vocabulary):
 
     Padded positions of `tag_ids` batches hold 0; use the lengths or the token mask to
     ignore them. `names[i]` is the tag of id `i` (an exported model gathers from it).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    corpus = tagging.TaggedCorpus([["Ann", "ran", "home"]], [["B-NP", "B-VP", "O"]], "toy")
+    tags = tagging.TagVocabulary.from_corpus(corpus, scheme="IOB2")
+    tags.names  # ["O", "B-NP", "B-VP", "I-NP", "I-VP"]: every prefix of each chunk type
+    tags.encode(corpus)  # [array([1, 2, 0])]
+    tags.decode_batch(np.array([[1, 3, 0]]), lengths=[2])  # [["B-NP", "I-NP"]]
+    ```
     """
 
     what = "tags"
@@ -496,7 +628,17 @@ class TagVocabulary(Vocabulary):
 
 def normalize_tokens(tokens, lowercase: bool = False, normalize_digits: bool = False):
     """Word-vocabulary normalization of token strings of any shape, in-graph: Unicode
-    lower-casing and/or every Unicode decimal digit -> `0` (`sequence.standardize`)."""
+    lower-casing and/or every Unicode decimal digit -> `0` (`sequence.standardize`).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    tagging.normalize_tokens(tf.constant(["Born", "1997"]), lowercase=True, normalize_digits=True)
+    # [b"born", b"0000"]
+    ```
+    """
     return standardize(tokens, lowercase, normalize_digits)
 
 
@@ -516,6 +658,18 @@ class TaggingPreprocessor(keras.layers.Layer):
 
     Build it from training data with `from_corpus`; the same layer feeds `make_dataset`
     and sits inside an exported model whose `serving_default` takes token strings.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    corpus = tagging.TaggedCorpus([["Ann", "ran"], ["Bob", "ran"]], [["B", "O"], ["B", "O"]], "toy")
+    preprocessor = tagging.TaggingPreprocessor.from_corpus(corpus, lowercase=True)
+    features = preprocessor(tf.ragged.constant([["ann", "ran", "far"]]))
+    features["token_ids"], features["lengths"]  # [[3, 2, 1]] (1: unknown), [3]
+    features["char_ids"].shape  # (1, 3, 3): per token, its characters' ids
+    ```
     """
 
     def __init__(
@@ -671,6 +825,22 @@ def make_dataset(
             (vocabulary words, i.e. after lower-casing/digit normalisation, as given by
             `singleton_words(train, preprocessor)`) by OOV with this probability, so the
             model learns an OOV embedding (Lample et al. 2016 use 0.5). Training only.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    corpus = tagging.TaggedCorpus(
+        [["Ann", "ran"], ["Bob", "sat", "down"]], [["B-NP", "B-VP"], ["B-NP", "B-VP", "B-ADVP"]],
+        "in memory",
+    )
+    preprocessor = tagging.TaggingPreprocessor.from_corpus(corpus)
+    tags = tagging.TagVocabulary.from_corpus(corpus)
+    features, tag_ids = next(iter(tagging.make_dataset(corpus, preprocessor, tags, batch_size=2)))
+    features["token_ids"].shape, tag_ids.numpy().tolist()  # (2, 3), [[1, 2, 0], [1, 2, 0]]
+    # (the first row's last 0 is padding; use features["lengths"] to tell)
+    ```
     """
     token_rows = [np.asarray(tokens, dtype=object) for tokens in corpus.tokens]
     tag_rows = None if tags is None else tags.encode(corpus)
@@ -710,7 +880,18 @@ def make_dataset(
 
 def singleton_words(corpus: TaggedCorpus, preprocessor: TaggingPreprocessor) -> list[str]:
     """Vocabulary words (normalised as `preprocessor` does) that occur once in `corpus`,
-    for `make_dataset(singleton_unk_rate=...)`."""
+    for `make_dataset(singleton_unk_rate=...)`.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    corpus = tagging.TaggedCorpus([["Ann", "ran"], ["Bob", "ran"]], [["B", "O"], ["B", "O"]], "toy")
+    preprocessor = tagging.TaggingPreprocessor.from_corpus(corpus)
+    tagging.singleton_words(corpus, preprocessor)  # ["Ann", "Bob"]
+    ```
+    """
     flat = [t for sentence in corpus.tokens for t in sentence]
     counts = count_tokens(flat, preprocessor.standardizer)
     return sorted(t.decode("utf-8") for t, c in counts.items() if c == 1)
@@ -721,7 +902,18 @@ def singleton_words(corpus: TaggedCorpus, preprocessor: TaggingPreprocessor) -> 
 
 @dataclasses.dataclass
 class TaggingData:
-    """Train/valid/test corpora (tags already in `scheme`) plus the tag set from training."""
+    """Train/valid/test corpora (tags already in `scheme`) plus the tag set from training.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    train = tagging.TaggedCorpus([["Ann", "ran"]], [["B-NP", "B-VP"]], "in memory")
+    data = tagging.TaggingData(train, None, tagging.TagVocabulary.from_corpus(train), "IOB2")
+    data.tags.num_tags  # 2
+    ```
+    """
 
     train: TaggedCorpus
     test: TaggedCorpus | None
@@ -756,6 +948,17 @@ def load_tagging(
 
     Test and validation tags need not occur in training: the tag set is training's, and a
     tag outside it is scored as a miss (`TagVocabulary.unseen` lists them).
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    with open("train.txt", "w") as f:
+        f.write("Ann NNP B-NP\\nran VBD B-VP\\n\\nBob NNP B-NP\\nsat VBD B-VP\\ndown RB B-ADVP\\n")
+    data = tagging.load_tagging(train_file="train.txt", train_scheme="BIOES")
+    data.scheme, data.train.tags[1]  # "BIOES", ["S-NP", "S-VP", "S-ADVP"]
+    ```
     """
     base = (dataset or "").split("/")[0].split(":")[0]
     train, valid, test = read_splits(

@@ -57,6 +57,15 @@ class TextExamples(Examples):
         labels: one label string per example (`None` for unlabelled input).
         source: the file path or `tfds:NAME/SPLIT`, for error messages.
         lines: the 1-based line of each example in `source` (`None` for TFDS).
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    examples = text.TextExamples(["a fine film", "a dull one"], ["pos", "neg"], "in memory")
+    len(examples), examples.subset([1]).texts  # 2, ["a dull one"]
+    ```
     """
 
     fields: ClassVar[tuple[str, ...]] = ("texts", "labels")
@@ -90,6 +99,17 @@ def read_tsv(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
     the text is part of it (whitespace, to the tokenizer). Blank (whitespace-only) lines
     are skipped. Raises `InputError` with the line for a line without a tab, an empty
     label or empty text, and for an empty file.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    with open("train.tsv", "w") as f:
+        f.write("pos\\ta fine film\\nneg\\ta dull one\\n")
+    examples = text.read_tsv("train.tsv")
+    examples.labels, examples.texts, examples.lines  # ["pos", "neg"], [...], [1, 2]
+    ```
     """
     path = os.fspath(path)
     found: list[tuple[str, str, int]] = []  # (label, text, line)
@@ -119,6 +139,16 @@ def read_csv(
     header and those columns are used; otherwise every row must be `label,text` (or the
     integer column indices given). Raises `InputError` with the line for a wrong column
     count, empty label or text, a malformed quote, and for a file without examples.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    with open("train.csv", "w") as f:
+        f.write('text,label\\n"a fine, warm film",pos\\na dull one,neg\\n')
+    text.read_csv("train.csv").texts  # ["a fine, warm film", "a dull one"]
+    ```
     """
     path = os.fspath(path)
     reader = csv.reader(io.StringIO(sequence.decode_file(path, encoding), newline=""), strict=True)
@@ -169,7 +199,18 @@ def read_csv(
 
 
 def read_text_file(path: str | os.PathLike, encoding: str = "utf-8") -> TextExamples:
-    """`read_csv` for `.csv` files, `read_tsv` for anything else (`.tsv`, `.txt`)."""
+    """`read_csv` for `.csv` files, `read_tsv` for anything else (`.tsv`, `.txt`).
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    with open("train.csv", "w") as f:
+        f.write("pos,a fine film\\nneg,a dull one\\n")
+    text.read_text_file("train.csv").labels  # ["pos", "neg"], read as CSV
+    ```
+    """
     if os.fspath(path).lower().endswith(".csv"):
         return read_csv(path, encoding)
     return read_tsv(path, encoding)
@@ -221,6 +262,18 @@ def load_tfds_text(
     the text and label features come from `TFDS_TEXT_KEYS` or, for other names, the first
     `Text` and `ClassLabel` features. Unlabelled examples (GLUE test, label -1) raise
     `InputError`: use the validation split as test data there.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    # text.load_tfds_text("trec", "train") downloads TREC once into ~/tensorflow_datasets.
+    try:
+        text.load_tfds_text("trec", "test", data_dir="no_tfds_here", download=False)
+    except kerasdl.data.InputError as error:
+        print(error)  # tfds:trec/test: cannot load (...)
+    ```
     """
     import tensorflow_datasets as tfds
 
@@ -259,6 +312,16 @@ class LabelVocabulary(Vocabulary):
     """Label strings <-> ids 0..K-1, fixed from training data (sorted, so runs agree).
 
     `names[i]` is the label of id `i`; an exported model returns `tf.gather(names, ids)`.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    examples = text.TextExamples(["fine", "dull", "good"], ["pos", "neg", "pos"], "in memory")
+    labels = text.LabelVocabulary.from_examples(examples)
+    labels.names, labels.encode(examples)  # ["neg", "pos"], [1, 0, 1]
+    ```
     """
 
     what = "label names"
@@ -315,6 +378,16 @@ class TextPreprocessor(keras.layers.Layer):
             `sequence.standardize`.
         max_length: cut longer texts to their first `max_length` tokens (`None`: keep all).
         min_length: pad batches to at least this many positions.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    preprocessor = text.TextPreprocessor.from_texts(["a fine film", "a dull film"])
+    preprocessor.get_vocabulary()  # ["", "[UNK]", "a", "film", "dull", "fine"]
+    preprocessor(tf.constant(["A fine film", "a new one"]))  # [[2, 5, 3], [2, 1, 1]]
+    ```
     """
 
     def __init__(
@@ -429,7 +502,17 @@ class TextPreprocessor(keras.layers.Layer):
 
 
 def token_ids(examples: TextExamples | Sequence[str], preprocessor: TextPreprocessor) -> list:
-    """Per-example token ids (no padding), computed by `preprocessor` in chunks."""
+    """Per-example token ids (no padding), computed by `preprocessor` in chunks.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    preprocessor = text.TextPreprocessor.from_texts(["a fine film", "a dull film"])
+    text.token_ids(["a film", "dull"], preprocessor)  # [array([2, 3]), array([4])]
+    ```
+    """
     texts = examples.texts if isinstance(examples, TextExamples) else list(examples)
     rows: list[np.ndarray] = []
     for start in range(0, len(texts), 4096):
@@ -464,6 +547,18 @@ def make_dataset(
     Args:
         shuffle, seed, bucket_boundaries, drop_remainder: the batching of
             `sequence.batch_rows` (`shuffle=True`: an `EpochShuffle(seed)`).
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    examples = text.TextExamples(["a fine film", "dull", "a good one"], ["+", "-", "+"], "toy")
+    preprocessor = text.TextPreprocessor.from_texts(examples.texts)
+    labels = text.LabelVocabulary.from_examples(examples)
+    dataset = text.make_dataset(examples, preprocessor, labels, batch_size=2)
+    token_ids, label_ids = next(iter(dataset))  # [2, 3] int32 (padded with 0), [2] int32
+    ```
     """
     rows = token_ids(examples, preprocessor)
     label_ids = None if labels is None else labels.encode(examples)
@@ -485,7 +580,18 @@ def make_dataset(
 
 @dataclasses.dataclass
 class TextClassificationData:
-    """Train/valid/test examples plus the label set taken from the training data."""
+    """Train/valid/test examples plus the label set taken from the training data.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    train = text.TextExamples(["a fine film", "a dull one"], ["pos", "neg"], "in memory")
+    data = text.TextClassificationData(train, None, text.LabelVocabulary.from_examples(train))
+    data.labels.num_classes  # 2
+    ```
+    """
 
     train: TextExamples
     test: TextExamples | None
@@ -506,6 +612,19 @@ def load_text_classification(
 
     Test and validation labels are checked against the training labels here, so an unseen
     label stops the run before training with `path:line: label 'x' does not occur ...`.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    with open("train.tsv", "w") as f:
+        f.write("pos\\ta fine film\\nneg\\ta dull one\\npos\\ta good one\\n")
+    with open("test.tsv", "w") as f:
+        f.write("neg\\tnot good\\n")
+    data = text.load_text_classification(train_file="train.tsv", test_file="test.tsv")
+    len(data.train), len(data.test), data.labels.names  # 3, 1, ["neg", "pos"]
+    ```
     """
     test_split = TFDS_TEXT_KEYS.get((dataset or "").split(":")[0], ((), "", "test"))[2]
     train, valid, test = sequence.read_splits(
@@ -525,7 +644,17 @@ def load_text_classification(
 
 
 def describe(examples: TextExamples) -> str:
-    """One line: count, label counts, mean tokens (whitespace), for logs."""
+    """One line: count, label counts, mean tokens (whitespace), for logs.
+
+    Example:
+
+    ```python
+    from kerasdl.data import text
+
+    examples = text.TextExamples(["a fine film", "dull", "a good one"], ["+", "-", "+"], "toy")
+    text.describe(examples)  # "toy: 3 examples, 2.3 tokens/example; + 2, - 1"
+    ```
+    """
     counts = collections.Counter(examples.labels or [])
     mean = np.mean([len(re.split(r"\s+", t.strip())) for t in examples.texts])
     top = ", ".join(f"{k} {v}" for k, v in counts.most_common(8))
