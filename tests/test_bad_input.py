@@ -8,6 +8,7 @@ nothing half-written in --model_dir (no export, model, checkpoint or metrics.jso
 import numpy as np
 import pytest
 from conftest import run_trainer
+from sweep import run_sweep
 
 IMAGE, TEXT, TAGGING = ("image_classification", "text_classification", "sequence_labeling")
 
@@ -192,21 +193,63 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_exits_2_with_one_clear_line(case, tmp_path):
-    trainer, make_flags, expected = CASES[case]
-    model_dir = tmp_path / "model"
-    flags = make_flags(tmp_path)
+def case_argv(case: str, folder) -> list[str]:
+    """The case's flags, its files written under `folder`, with `--epochs=1` first (a case
+    may override it) and `{folder}/model` as model_dir unless the case gives one."""
+    flags = CASES[case][1](folder)
     if not any(flag.startswith("--model_dir") for flag in flags):
-        flags.append(f"--model_dir={model_dir}")
-    result = run_trainer(trainer, "--epochs=1", *flags, timeout=300)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
-    assert len(lines) == 1, result.stderr
+        flags.append(f"--model_dir={folder / 'model'}")
+    return ["--epochs=1", *flags]
+
+
+def check_rejected(code: int, stderr: str, folder, expected: str) -> None:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert code == 2, (code, stderr[-2000:])
+    assert len(lines) == 1, stderr
     assert expected in lines[0], lines[0]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in stderr
+    model_dir = folder / "model"
     leftovers = {p.name for p in model_dir.iterdir()} if model_dir.exists() else set()
     assert not leftovers & {"export", "metrics.json", "model.keras", "checkpoint.keras"}
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """Runs every case of a trainer in one process (`sweep.run_sweep`), when its first case
+    asks; returns `(case folder, result)`."""
+    cache = {}
+
+    def get(case: str):
+        app = CASES[case][0]
+        if app not in cache:
+            root = tmp_path_factory.mktemp(f"bad_{app}")
+            specs = []
+            for name in sorted(n for n, (a, _, _) in CASES.items() if a == app):
+                folder = root / name
+                folder.mkdir()
+                argv = case_argv(name, folder)
+                specs.append({"name": name, "argv": argv, "model_dir": str(folder / "model")})
+            cache[app] = (root, run_sweep(app, specs, root))
+        root, results = cache[app]
+        return root / case, results[case]
+
+    return get
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_exits_2_with_one_clear_line(case, swept):
+    folder, result = swept(case)
+    check_rejected(result["exit"], result["stderr"], folder, CASES[case][2])
+
+
+# One case per trainer also runs as its own `python -m` process: there, stderr is the
+# whole of what the process writes, TensorFlow's start-up included.
+@pytest.mark.parametrize(
+    "case", ["image_zero_epochs", "text_missing_test_file", "tagging_undecodable_bytes"]
+)
+def test_bad_input_on_the_command_line_is_one_stderr_line(case, tmp_path):
+    result = run_trainer(CASES[case][0], *case_argv(case, tmp_path), timeout=300)
+    check_rejected(result.returncode, result.stderr, tmp_path, CASES[case][2])
 
 
 def test_the_sweep_covers_at_least_30_cases_across_all_trainers():

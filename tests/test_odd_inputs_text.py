@@ -9,29 +9,20 @@ small network, and checks what the run leaves: exit status 0 and no traceback, a
 file (strings, or token lists for the tagger) plus an empty and a punctuation-only string
 (for the tagger, a row of padding only).
 
-The cases of one trainer run one after another in one Python process (this file run as a
-script), so TensorFlow is imported once per trainer rather than once per case: each case is
-a whole `trainer.run(main)` as `python -m applications.<trainer>` runs it, with its own
-flags (absl's are reset in between), model_dir and export; the Keras session is cleared
-between cases. The cases marked slow run in a second process per trainer.
+The cases of one trainer run one after another in one Python process (`sweep.run_sweep`),
+so TensorFlow is imported once per trainer rather than once per case. The cases marked slow
+run in a second process per trainer.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
-import json
 import math
 import os
-import subprocess
-import sys
-import time
-import traceback
 from collections.abc import Callable
 
 import pytest
-from conftest import REPO
+from sweep import run_sweep
 
 TEXT = "applications.text_classification"
 TAGGING = "applications.sequence_labeling"
@@ -491,17 +482,7 @@ def run_cases(trainer: str, slow: bool, tmp_path_factory) -> dict:
     names = [n for n, c in CASES.items() if c.trainer == trainer and c.slow == slow]
     folder = tmp_path_factory.mktemp(f"{trainer.split('.')[-1]}_{'slow' if slow else 'fast'}")
     specs = [write_case(name, CASES[name], folder / name) for name in names]
-    spec_path, results_path = folder / "spec.json", folder / "results.json"
-    spec_path.write_text(json.dumps({"trainer": trainer, "cases": specs}))
-    process = subprocess.run(
-        [sys.executable, __file__, str(spec_path), str(results_path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300 + 120 * len(specs),
-    )
-    assert process.returncode == 0, process.stderr[-3000:]
-    return json.loads(results_path.read_text())
+    return run_sweep(trainer.split(".")[-1], specs, folder)
 
 
 @pytest.fixture(scope="module")
@@ -571,84 +552,3 @@ def test_the_sweep_covers_at_least_18_cases_of_both_trainers():
     assert len(CASES) >= 18
     assert {case.trainer for case in CASES.values()} == {TEXT, TAGGING}
     assert sum(not case.slow for case in CASES.values()) >= 8
-
-
-# --------------------------------------------------------------------------- the runner
-
-
-def serve(export_dir: str, trainer: str, inputs) -> dict:
-    import tensorflow as tf
-
-    signature = tf.saved_model.load(export_dir).signatures["serving_default"]
-    if trainer == TEXT:
-        outputs = signature(texts=tf.constant(inputs, tf.string))
-    else:
-        outputs = signature(tokens=tf.constant(inputs, tf.string))
-    served = {}
-    for key, value in outputs.items():
-        value = value.numpy()
-        if value.dtype == object:  # strings come back as UTF-8 bytes
-            served[key] = [[t.decode() for t in row] for row in value.reshape(len(value), -1)]
-            served[key] = served[key] if value.ndim == 2 else [row[0] for row in served[key]]
-        else:
-            served[key] = value.tolist()
-    return served
-
-
-def run_one(module, trainer: str, spec: dict) -> dict:
-    """`trainer.run(main)` with the case's argv, as `python -m` would run it; then serving."""
-    import keras
-    from absl import flags
-
-    from kerasdl import trainer as plumbing
-
-    flags.FLAGS.unparse_flags()
-    sys.argv = [trainer, *spec["argv"]]
-    stderr, code = io.StringIO(), 0
-    start = time.perf_counter()
-    with contextlib.redirect_stderr(stderr):
-        try:
-            plumbing.run(module.main)
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-        except Exception:  # a crash is a result to report, not the end of the sweep
-            code = 1
-            traceback.print_exc()
-    result = {"exit": code, "stderr": stderr.getvalue(), "metrics": None, "served": None}
-    metrics_path = os.path.join(spec["model_dir"], "metrics.json")
-    if code == 0 and os.path.exists(metrics_path):
-        with open(metrics_path, encoding="utf-8") as handle:
-            result["metrics"] = json.load(handle)
-        result["export_dir"] = result["metrics"]["export_dir"]
-        try:
-            result["served"] = serve(result["export_dir"], trainer, spec["serve"])
-        except Exception:
-            result["exit"] = 1
-            result["stderr"] += traceback.format_exc()
-    result["seconds"] = time.perf_counter() - start
-    keras.backend.clear_session(free_memory=True)
-    return result
-
-
-def main(spec_path: str, results_path: str) -> None:
-    import importlib
-
-    with open(spec_path, encoding="utf-8") as handle:
-        spec = json.load(handle)
-    module = importlib.import_module(spec["trainer"] + ".__main__")
-    results = {}
-    for case in spec["cases"]:
-        results[case["name"]] = run_one(module, spec["trainer"], case)
-        print(
-            f"{case['name']}: exit {results[case['name']]['exit']}, "
-            f"{results[case['name']]['seconds']:.1f} s",
-            file=sys.__stdout__,
-            flush=True,
-        )
-    with open(results_path, "w", encoding="utf-8") as handle:
-        json.dump(results, handle)
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(REPO))
-    main(*sys.argv[1:])
