@@ -144,11 +144,15 @@ class Experiment:
             )
             if clipnorm:
                 getattr(optimizer, "optimizer", optimizer).clipnorm = clipnorm
+            # A metric's totals must be variables of the strategy's scope to be summed over
+            # replicas and workers; one built outside it (in the caller's argument list)
+            # would report each worker's own share, so each is rebuilt here from its config.
+            metrics = [
+                type(m).from_config(m.get_config()) if isinstance(m, keras.metrics.Metric) else m
+                for m in metrics
+            ]
             model.compile(
-                optimizer=optimizer,
-                loss=loss,
-                metrics=list(metrics),
-                jit_compile=values.jit_compile,
+                optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=values.jit_compile
             )
 
     def fit(
