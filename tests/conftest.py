@@ -104,3 +104,38 @@ def run_trainer(
         text=True,
         timeout=timeout,
     )
+
+
+_SERVE_WITHOUT_KERASDL = """
+import sys
+import numpy as np
+import tensorflow as tf
+
+export_dir, signature, inputs_path, out_path = sys.argv[1:]
+serve = tf.saved_model.load(export_dir).signatures[signature]
+with np.load(inputs_path) as inputs:
+    outputs = serve(**{name: tf.constant(inputs[name]) for name in inputs.files})
+assert "kerasdl" not in sys.modules
+arrays = {name: value.numpy() for name, value in outputs.items()}
+np.savez(out_path, **{n: a.astype(str) if a.dtype == object else a for n, a in arrays.items()})
+"""
+
+
+def serve_without_kerasdl(export_dir, tmp_path, signature="serving_default", **inputs) -> dict:
+    """Calls an export's `signature` on `inputs` (name -> array; strings as str) in a fresh
+    interpreter that never imports kerasdl, started outside the repository so kerasdl is
+    not importable by accident; returns its outputs as NumPy arrays (strings as str)."""
+    import numpy as np
+
+    inputs_path, out_path = tmp_path / "serve_inputs.npz", tmp_path / "served.npz"
+    np.savez(inputs_path, **{name: np.asarray(value) for name, value in inputs.items()})
+    subprocess.run(
+        [sys.executable, "-c", _SERVE_WITHOUT_KERASDL, str(export_dir), signature]
+        + [str(inputs_path), str(out_path)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    with np.load(out_path) as served:
+        return {name: served[name] for name in served.files}

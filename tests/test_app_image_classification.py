@@ -9,12 +9,11 @@ import json
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import numpy as np
 import pytest
-from conftest import REPO, run_trainer
+from conftest import REPO, run_trainer, serve_without_kerasdl
 
 APP = "image_classification"
 
@@ -50,43 +49,6 @@ def test_default_run_target(default_run):
     assert metrics["test"]["accuracy"] >= 0.989 - 0.019, metrics["test"]
 
 
-SERVE_WITHOUT_KERASDL = textwrap.dedent(
-    """
-    import sys
-    import numpy as np
-    import tensorflow as tf
-
-    export_dir, images_path, out_path = sys.argv[1:]
-    serve = tf.saved_model.load(export_dir).signatures["serving_default"]
-    images = np.load(images_path)
-    outputs = serve(images=tf.constant(images))
-    assert "kerasdl" not in sys.modules
-    arrays = {name: value.numpy() for name, value in outputs.items()}
-    arrays["class_names"] = arrays["class_names"].astype(str)  # bytes objects -> unicode
-    np.savez(out_path, **arrays)
-    """
-)
-
-
-def serve_in_fresh_process(export_dir, images, tmp_path):
-    images_path, out_path = tmp_path / "images.npy", tmp_path / "outputs.npz"
-    np.save(images_path, images)
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SERVE_WITHOUT_KERASDL,
-            str(export_dir),
-            str(images_path),
-            str(out_path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return dict(np.load(out_path))
-
-
 def test_export_serves_raw_uint8_images_without_kerasdl(default_run, tmp_path):
     import keras
 
@@ -95,7 +57,7 @@ def test_export_serves_raw_uint8_images_without_kerasdl(default_run, tmp_path):
 
     model_dir, _ = default_run
     images = load_digits().x_test[:64]
-    served = serve_in_fresh_process(model_dir / "export", images, tmp_path)
+    served = serve_without_kerasdl(model_dir / "export", tmp_path, images=images)
 
     model = keras.models.load_model(model_dir / "model.keras")
     expected = model.predict(images.astype(np.float32), verbose=0)
@@ -114,7 +76,7 @@ def test_export_resizes_images_of_another_size(default_run, tmp_path):
     data = load_digits()
     small = data.x_test[:200]
     large = tf.cast(tf.image.resize(small, (32, 32), method="nearest"), tf.uint8).numpy()
-    served = serve_in_fresh_process(model_dir / "export", large, tmp_path)
+    served = serve_without_kerasdl(model_dir / "export", tmp_path, images=large)
     assert served["probabilities"].shape == (200, 10)
     assert (served["class_ids"] == data.y_test[:200]).mean() > 0.8
 
@@ -236,7 +198,7 @@ def test_every_model_and_recipe_option_trains_and_exports(model_flags, tmp_path,
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
     assert metrics["epochs_run_this_process"] == 2
     images = np.zeros((2, 8, 8, 1), np.uint8)
-    served = serve_in_fresh_process(tmp_path / "export", images, tmp_path)
+    served = serve_without_kerasdl(tmp_path / "export", tmp_path, images=images)
     assert served["probabilities"].shape == (2, 10)
 
 
@@ -262,7 +224,7 @@ def test_data_dir_of_class_folders(tmp_path):
     metrics = json.loads((model_dir / "metrics.json").read_text())
     assert metrics["class_names"] == [f"digit_{i}" for i in range(10)]
     assert metrics["test"]["accuracy"] > 0.8
-    served = serve_in_fresh_process(model_dir / "export", data.x_test[:5], tmp_path)
+    served = serve_without_kerasdl(model_dir / "export", tmp_path, images=data.x_test[:5])
     assert all(name.startswith("digit_") for name in served["class_names"])
 
     (tmp_path / "digits" / "train" / "digit_0" / "odd.png").write_bytes(

@@ -10,13 +10,11 @@ run is marked slow.
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
-from conftest import REPO, run_trainer
+from conftest import REPO, run_trainer, serve_without_kerasdl
 
 APP = "sequence_labeling"
 CONLL2000 = os.path.join(REPO, "..", "shared", "data", "conll2000")
@@ -76,25 +74,6 @@ def test_file_run_writes_metrics_and_report(file_run):
     assert "Traceback" not in result.stderr
 
 
-SERVE_WITHOUT_KERASDL = textwrap.dedent(
-    """
-    import json, sys
-    import tensorflow as tf
-
-    export_dir, tokens_json, out_path = sys.argv[1:]
-    serve = tf.saved_model.load(export_dir).signatures["serving_default"]
-    outputs = serve(tokens=tf.constant(json.loads(tokens_json)))
-    assert "kerasdl" not in sys.modules
-    result = {
-        "tags": [[t.decode() for t in row] for row in outputs["tags"].numpy()],
-        "tag_ids": outputs["tag_ids"].numpy().tolist(),
-        "lengths": outputs["lengths"].numpy().tolist(),
-    }
-    json.dump(result, open(out_path, "w"))
-    """
-)
-
-
 def test_export_serves_token_lists_without_kerasdl(file_run, tmp_path):
     import keras
     import tensorflow as tf
@@ -107,27 +86,13 @@ def test_export_serves_token_lists_without_kerasdl(file_run, tmp_path):
         ["He", "reckons", "the", "deficit", "", "", "", ""],
         ["Zyxwv", "9,876", "", "", "", "", "", ""],  # unknown word and digits
     ]
-    out = tmp_path / "served.json"
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SERVE_WITHOUT_KERASDL,
-            str(model_dir / "export"),
-            json.dumps(batch),
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,  # not the repository: kerasdl must not be importable by accident
-    )
-    served = json.loads(out.read_text())
-    assert served["lengths"] == [8, 4, 2]
+    served = serve_without_kerasdl(model_dir / "export", tmp_path, tokens=batch)
+    assert served["lengths"].tolist() == [8, 4, 2]
     metrics = json.loads((model_dir / "metrics.json").read_text())
     model = keras.models.load_model(model_dir / "model.keras")
     expected = np.asarray(model(tf.constant(batch)))
     np.testing.assert_array_equal(served["tag_ids"], expected)
-    for row, ids, length in zip(served["tags"], expected, served["lengths"], strict=True):
+    for row, ids, length in zip(served["tags"].tolist(), expected, served["lengths"], strict=True):
         assert row[:length] == [metrics["tags"][i] for i in ids[:length]]
         assert row[length:] == [""] * (len(row) - length)
 
@@ -180,36 +145,6 @@ def test_tfds_name_with_softmax(tmp_path):
     assert metrics["test_sentences"] == 24 and metrics["output_scheme"] == "BIOES"
     assert "S-PER" not in metrics["tags"] or "E-PER" in metrics["tags"]
     assert (tmp_path / "export" / "saved_model.pb").exists()
-
-
-@pytest.mark.parametrize(
-    "case, flags, expected",
-    [
-        ("bad_line", ["--test_file={bad}"], "bad.txt:3: expected 3 columns"),
-        ("not_a_chunk_tag", ["--test_file={unseen}"], "unseen.txt:2: bad tag for IOB2"),
-        ("model", ["--model=crf_only"], "--model=crf_only: value should be one of"),
-        ("scheme", ["--train_scheme=BIOES", "--output_scheme=IOB1"], "--output_scheme:"),
-        ("missing", ["--train_file={missing}"], "missing.txt"),
-    ],
-)
-def test_bad_input_exits_2_with_one_line(files, tmp_path, case, flags, expected):
-    bad = tmp_path / "bad.txt"
-    bad.write_text("He PRP B-NP\nreckons VBZ B-VP\nthe B-NP\n")
-    unseen = tmp_path / "unseen.txt"
-    unseen.write_text("He PRP B-NP\nreckons VBZ VBZ\n")
-    paths = dict(bad=bad, unseen=unseen, missing=tmp_path / "missing.txt")
-    flags = [f.format(**paths) for f in flags]
-    base = [f"--train_file={files / 'train.txt'}", f"--test_file={files / 'test.txt'}"]
-    given = {f.split("=")[0] for f in flags}
-    model_dir = tmp_path / "run"
-    result = run_trainer(
-        APP, *[f for f in base if f.split("=")[0] not in given], *flags, f"--model_dir={model_dir}"
-    )
-    assert result.returncode == 2, result.stderr[-2000:]
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert expected in lines[0]
-    assert not (model_dir / "export").exists() and not (model_dir / "metrics.json").exists()
 
 
 @pytest.mark.targets

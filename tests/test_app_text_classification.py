@@ -8,13 +8,11 @@ and one clear stderr line with exit status 2 on bad input.
 """
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
-from conftest import run_trainer
+from conftest import run_trainer, serve_without_kerasdl
 
 APP = "text_classification"
 SENTENCES = [
@@ -71,40 +69,6 @@ def test_textcnn_run_writes_metrics_report_and_exports(textcnn_run):
     assert result.stderr.strip() == "", f"a clean run prints nothing on stderr: {result.stderr}"
 
 
-SERVE_WITHOUT_KERASDL = textwrap.dedent(
-    """
-    import json
-    import sys
-    import numpy as np
-    import tensorflow as tf
-
-    export_dir, signature, texts_path, out_path = sys.argv[1:]
-    serve = tf.saved_model.load(export_dir).signatures[signature]
-    texts = json.load(open(texts_path))
-    outputs = serve(texts=tf.constant(texts))
-    assert "kerasdl" not in sys.modules
-    arrays = {name: value.numpy() for name, value in outputs.items()}
-    for name, value in arrays.items():
-        if value.dtype == object:
-            arrays[name] = value.astype(str)
-    np.savez(out_path, **arrays)
-    """
-)
-
-
-def serve_in_fresh_process(export_dir, texts, tmp_path, signature="serving_default"):
-    texts_path, out_path = tmp_path / "texts.json", tmp_path / "outputs.npz"
-    texts_path.write_text(json.dumps(texts))
-    command = [sys.executable, "-c", SERVE_WITHOUT_KERASDL]
-    subprocess.run(
-        [*command, str(export_dir), signature, str(texts_path), str(out_path)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return dict(np.load(out_path))
-
-
 def test_export_serves_raw_strings_without_kerasdl(textcnn_run, tmp_path):
     import keras
     import tensorflow as tf
@@ -112,7 +76,7 @@ def test_export_serves_raw_strings_without_kerasdl(textcnn_run, tmp_path):
     import kerasdl  # noqa: F401  (registers custom objects)
 
     model_dir, _ = textcnn_run
-    served = serve_in_fresh_process(model_dir / "export", SENTENCES, tmp_path)
+    served = serve_without_kerasdl(model_dir / "export", tmp_path, texts=SENTENCES)
     model = keras.models.load_model(model_dir / "model.keras")  # raw strings in
     expected = np.asarray(model(tf.constant(SENTENCES)))
     assert served["probabilities"].dtype == np.float32
@@ -141,13 +105,13 @@ def test_rnn_attention_exports_attention_weights(mr_small, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     texts = ["a gorgeous movie .", "zzzunseen words only here ."]
-    served = serve_in_fresh_process(model_dir / "export", texts, tmp_path, "attention_weights")
+    served = serve_without_kerasdl(model_dir / "export", tmp_path, "attention_weights", texts=texts)
     weights = served["attention_weights"]
     assert weights.shape == served["tokens"].shape == (2, 5)
     np.testing.assert_allclose(weights.sum(-1), 1, atol=1e-5)
     assert list(served["tokens"][0]) == ["a", "gorgeous", "movie", ".", ""]
     assert weights[0, 4] == 0 and served["token_ids"][1, 0] == 1  # padding; unknown word
-    scores = serve_in_fresh_process(model_dir / "export", texts, tmp_path)
+    scores = serve_without_kerasdl(model_dir / "export", tmp_path, texts=texts)
     assert scores["probabilities"].shape == (2, 2)
 
 
@@ -209,68 +173,6 @@ def test_tfds_name_trains_a_transformer(tmp_path):
     assert (model_dir / "export" / "saved_model.pb").exists()
 
 
-def _file(flag, path, text):
-    path.write_text(text)
-    return f"--{flag}={path}"
-
-
-GOOD = "pos\ta fine film\nneg\ta dull film\n"
-BAD_INPUTS = {
-    "missing_train_file": (
-        lambda d: [f"--train_file={d / 'nope.tsv'}", f"--test_file={d / 'nope.tsv'}"],
-        "nope.tsv: file not found",
-    ),
-    "no_tab": (
-        lambda d: [
-            _file("train_file", d / "bad.tsv", GOOD + "pos x y\n"),
-            _file("test_file", d / "test.tsv", GOOD),
-        ],
-        "bad.tsv:3: expected 2 tab-separated columns",
-    ),
-    "unseen_test_label": (
-        lambda d: [
-            _file("train_file", d / "train.tsv", GOOD),
-            _file("test_file", d / "test.tsv", GOOD + "meh\tso so\n"),
-        ],
-        "test.tsv:3: label 'meh' does not occur in the training data",
-    ),
-    "bad_vectors_file": (
-        lambda d: [
-            _file("train_file", d / "train.tsv", GOOD),
-            _file("test_file", d / "test.tsv", GOOD),
-            _file("embeddings_file", d / "v.txt", "fine 1 2\nfilm 1 oops\n"),
-        ],
-        "v.txt:2: 'oops' is not a number",
-    ),
-    "no_test_data": (
-        lambda d: [_file("train_file", d / "train.tsv", GOOD)],
-        "--test_file: no test data",
-    ),
-    "mode_without_file": (
-        lambda d: [
-            _file("train_file", d / "train.tsv", GOOD),
-            _file("test_file", d / "test.tsv", GOOD),
-            "--embeddings_mode=static",
-        ],
-        "--embeddings_mode: static needs --embeddings_file",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_bad_input_exits_2_with_one_clear_line(case, tmp_path):
-    make_flags, expected = BAD_INPUTS[case]
-    model_dir = tmp_path / "model"
-    result = run_trainer(APP, f"--model_dir={model_dir}", "--epochs=1", *make_flags(tmp_path))
-    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert expected in lines[0]
-    assert "Traceback" not in result.stderr
-    leftovers = {p.name for p in model_dir.iterdir()} if model_dir.exists() else set()
-    assert not leftovers & {"export", "metrics.json", "model.keras", "checkpoint.keras"}
-
-
 def run_target(shared_data, tmp_path, name, epochs=None):
     flags = [
         f"--model_dir={tmp_path}",
@@ -329,7 +231,9 @@ def test_named_vectors_report_coverage_stay_out_of_config_and_serve(mr_small, tm
     config = model_config(model_dir)
     assert len(config) < 100_000  # the vectors are weights, not config
     assert '"embedding_random"' in config and '"embedding_vectors"' in config
-    served = serve_in_fresh_process(model_dir / "export", ["a gorgeous movie .", "zzz"], tmp_path)
+    served = serve_without_kerasdl(
+        model_dir / "export", tmp_path, texts=["a gorgeous movie .", "zzz"]
+    )
     assert served["probabilities"].shape == (2, 2)
 
 

@@ -190,6 +190,31 @@ CASES = {
         "--char_features",
     ),
     "tagging_zero_epochs": (TAGGING, lambda d: [*tagging_flags(d), "--epochs=0"], "--epochs"),
+    "tagging_short_line": (
+        TAGGING,
+        lambda d: tagging_flags(d, test="He PRP B-NP\nreckons VBZ B-VP\nthe B-NP\n"),
+        "test.txt:3: expected 3 columns",
+    ),
+    "tagging_not_a_chunk_tag": (
+        TAGGING,
+        lambda d: tagging_flags(d, test="He PRP B-NP\nreckons VBZ VBZ\n"),
+        "test.txt:2: bad tag for IOB2",
+    ),
+    "tagging_unknown_model": (
+        TAGGING,
+        lambda d: [*tagging_flags(d), "--model=crf_only"],
+        "--model=crf_only: value should be one of",
+    ),
+    "tagging_output_scheme_not_servable": (
+        TAGGING,
+        lambda d: [*tagging_flags(d), "--train_scheme=BIOES", "--output_scheme=IOB1"],
+        "--output_scheme: a model trained in BIOES cannot serve IOB1",
+    ),
+    "text_embeddings_mode_without_vectors": (
+        TEXT,
+        lambda d: [*text_flags(d), "--embeddings_mode=static"],
+        "--embeddings_mode: static needs --embeddings_file",
+    ),
 }
 
 

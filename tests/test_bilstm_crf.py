@@ -77,7 +77,12 @@ def test_character_bilstm_ignores_padding():
     np.testing.assert_array_equal(out[0, 1], 0.0)
 
 
-@pytest.mark.parametrize("char_features, epochs", [("cnn", 10), ("lstm", 1), ("none", 1)])
+# Learning the toy task takes 10 epochs (50 s): that case runs with `pytest -m slow`; the
+# fast tier checks the wiring of each character feature in one epoch.
+@pytest.mark.parametrize(
+    "char_features, epochs",
+    [pytest.param("cnn", 10, marks=pytest.mark.slow), ("cnn", 1), ("lstm", 1), ("none", 1)],
+)
 def test_bilstm_crf_trains_on_toy_task_and_pads_with_zero(char_features, epochs):
     keras.utils.set_random_seed(0)
     corpus = toy_corpus()
