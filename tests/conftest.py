@@ -113,22 +113,30 @@ import tensorflow as tf
 
 export_dir, signature, inputs_path, out_path = sys.argv[1:]
 serve = tf.saved_model.load(export_dir).signatures[signature]
+arrays = {}
 with np.load(inputs_path) as inputs:
-    outputs = serve(**{name: tf.constant(inputs[name]) for name in inputs.files})
+    requests = sorted({key.split(":")[0] for key in inputs.files}, key=int)
+    for request in requests:
+        names = [key for key in inputs.files if key.split(":")[0] == request]
+        outputs = serve(**{key.split(":", 1)[1]: tf.constant(inputs[key]) for key in names})
+        for name, value in outputs.items():
+            value = value.numpy()
+            arrays[f"{request}:{name}"] = value.astype(str) if value.dtype == object else value
 assert "kerasdl" not in sys.modules
-arrays = {name: value.numpy() for name, value in outputs.items()}
-np.savez(out_path, **{n: a.astype(str) if a.dtype == object else a for n, a in arrays.items()})
+np.savez(out_path, **arrays)
 """
 
 
-def serve_without_kerasdl(export_dir, tmp_path, signature="serving_default", **inputs) -> dict:
-    """Calls an export's `signature` on `inputs` (name -> array; strings as str) in a fresh
-    interpreter that never imports kerasdl, started outside the repository so kerasdl is
-    not importable by accident; returns its outputs as NumPy arrays (strings as str)."""
+def serve_requests_without_kerasdl(export_dir, tmp_path, requests, signature="serving_default"):
+    """Calls an export's `signature` on each request (a dict name -> array; strings as str)
+    in one fresh interpreter that never imports kerasdl, started outside the repository so
+    kerasdl is not importable by accident; returns one dict of NumPy outputs per request
+    (strings as str)."""
     import numpy as np
 
     inputs_path, out_path = tmp_path / "serve_inputs.npz", tmp_path / "served.npz"
-    np.savez(inputs_path, **{name: np.asarray(value) for name, value in inputs.items()})
+    flat = {f"{i}:{name}": np.asarray(v) for i, r in enumerate(requests) for name, v in r.items()}
+    np.savez(inputs_path, **flat)
     subprocess.run(
         [sys.executable, "-c", _SERVE_WITHOUT_KERASDL, str(export_dir), signature]
         + [str(inputs_path), str(out_path)],
@@ -137,5 +145,14 @@ def serve_without_kerasdl(export_dir, tmp_path, signature="serving_default", **i
         cwd=tmp_path,
         timeout=300,
     )
-    with np.load(out_path) as served:
-        return {name: served[name] for name in served.files}
+    served = [{} for _ in requests]
+    with np.load(out_path) as outputs:
+        for key in outputs.files:
+            request, name = key.split(":", 1)
+            served[int(request)][name] = outputs[key]
+    return served
+
+
+def serve_without_kerasdl(export_dir, tmp_path, signature="serving_default", **inputs) -> dict:
+    """`serve_requests_without_kerasdl` for one request."""
+    return serve_requests_without_kerasdl(export_dir, tmp_path, [inputs], signature)[0]
