@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from strategies import bytes_near_a_format
 
 from kerasdl import conlleval
 from kerasdl.data import tagging
@@ -452,28 +453,7 @@ _FIELDS = [b"The", b"B-NP", b"I-NP", b"O", b"E-X", b"S-X", b"NN", b"-DOCSTART-",
 _FIELDS += [b"", b" ", b"\xff", b"B-VP", b"I-VP"]
 
 
-@st.composite
-def _files(draw):
-    """Arbitrary bytes, mostly near the format: good lines mixed with lines of 0-3 random
-    fields joined by a space or tab, sometimes with a random byte string spliced in."""
-    separator = draw(st.sampled_from([b" ", b"\t"]))
-    odd = st.lists(st.sampled_from(_FIELDS), max_size=3).map(separator.join)
-    line = st.one_of(st.sampled_from(_GOOD), st.sampled_from(_GOOD), odd)
-    data = draw(st.lists(line, max_size=10).map(b"\n".join))
-    if draw(st.booleans()):
-        data += b"\n"
-    if draw(st.integers(0, 3)) == 0:
-        at = draw(st.integers(0, len(data)))
-        data = data[:at] + draw(st.binary(max_size=8)) + data[at:]
-    return data
-
-
-_BYTES = st.one_of(
-    st.binary(max_size=200),
-    st.lists(st.sampled_from(_PIECES), max_size=40).map(b"".join),
-    _files(),
-    _files(),
-)
+_BYTES = bytes_near_a_format(_GOOD, _FIELDS, [b" ", b"\t"], _PIECES, max_fields=3, max_lines=10)
 
 
 @hypothesis.settings(max_examples=200, deadline=None)

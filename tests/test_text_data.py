@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from strategies import bytes_near_a_format
 
 from kerasdl.data import text
 from kerasdl.data.errors import InputError
@@ -317,36 +318,15 @@ _GOOD = [b"pos\ta fine film", b"neg\tdull , flat", b"label,text", b'pos,"a, b"',
 _FIELDS = [b"pos", b"neg", b"a fine film", b"caf\xc3\xa9", b"", b" ", b'"q"', b'"a,\nb"', b"\xff"]
 
 
-@st.composite
-def _files(draw):
-    """Arbitrary bytes, mostly near the format: good lines mixed with lines of random
-    fields joined by a tab or comma, sometimes with a random byte string spliced in."""
-    separator = draw(st.sampled_from([b"\t", b","]))
-    odd = st.lists(st.sampled_from(_FIELDS), max_size=4).map(separator.join)
-    line = st.one_of(st.sampled_from(_GOOD), st.sampled_from(_GOOD), odd)
-    data = draw(st.lists(line, max_size=8).map(b"\n".join))
-    if draw(st.booleans()):
-        data += b"\n"
-    if draw(st.integers(0, 3)) == 0:
-        at = draw(st.integers(0, len(data)))
-        data = data[:at] + draw(st.binary(max_size=8)) + data[at:]
-    return data
+_BYTES = bytes_near_a_format(_GOOD, _FIELDS, [b"\t", b","], _PIECES, max_fields=4, max_lines=8)
 
 
-_BYTES = st.one_of(
-    st.binary(max_size=200),
-    st.lists(st.sampled_from(_PIECES), max_size=40).map(b"".join),
-    _files(),
-    _files(),
-)
-
-
-@hypothesis.settings(max_examples=150, deadline=None)
 def _max_line(data: bytes) -> int:
     """The last line number a file can have: the csv module also breaks lines at a lone \\r."""
     return data.count(b"\n") + data.count(b"\r") + 1
 
 
+@hypothesis.settings(max_examples=150, deadline=None)
 @hypothesis.given(
     data=_BYTES,
     suffix=st.sampled_from([".tsv", ".csv"]),
