@@ -349,7 +349,10 @@ def short_dataset():
     return tf.data.Dataset.from_generator(short_batches, output_signature=(spec, spec))
 
 
-@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+# XLA (17 s) runs with `pytest -m slow`; the graph case stays in the fast tier.
+@pytest.mark.parametrize(
+    "jit_compile", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["graph", "xla"]
+)
 def test_fit_evaluate_predict_on_batches_of_zero_one_and_two_steps(jit_compile, tmp_path):
     # No LSTM in this model: Keras' recurrent layers cannot run over zero time steps.
     keras.utils.set_random_seed(0)
