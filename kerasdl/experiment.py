@@ -75,7 +75,7 @@ class Experiment:
         self.task = task
         self.flags = flag_values or flags.FLAGS
         self.strategy = distribute.get_strategy(self.flags.strategy)  # before any other TF op
-        trainer.configure(self.flags, self.strategy)
+        trainer.configure(self.flags)
         self.chief = distribute.is_chief(self.strategy)
         # Checked now, made when the run first writes: the data is read first, so a
         # model_dir inside a folder of class folders is not taken for a class.

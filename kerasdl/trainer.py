@@ -8,7 +8,7 @@ export); everything that is the same across recipes lives here, once:
   --strategy`, plus `--schedule --warmup_epochs --early_stopping_patience
   --validation_fraction --deterministic`); the `define_*_flags()` groups declare the data,
   model and vocabulary flags that several trainers share, each once;
-- `configure()` validates them, seeds, sets precision and returns the distribution strategy;
+- `configure()` validates them, seeds and sets precision;
 - `make_optimizer()` and `learning_rate_schedule()` turn flags into Keras objects;
 - `standard_callbacks()` gives backup-and-restore, checkpoint and TensorBoard;
 - `write_metrics()` writes `metrics.json` atomically;
@@ -34,7 +34,7 @@ from absl import app, flags, logging
 
 from kerasdl.backup import BackupAndRestore
 from kerasdl.data.errors import InputError  # noqa: F401  (re-exported for applications)
-from kerasdl.distribute import STRATEGIES, get_strategy
+from kerasdl.distribute import STRATEGIES
 from kerasdl.schedules import OneCycle, Warmup
 
 SCHEDULES = ("constant", "cosine", "step", "one_cycle")
@@ -250,13 +250,11 @@ def resolve_export_dir(export_dir: str | None, model_dir: str) -> str:
     return export_dir
 
 
-def configure(
-    flag_values: flags.FlagValues, strategy: tf.distribute.Strategy | None = None
-) -> tf.distribute.Strategy:
-    """Validates the common flags, seeds everything, sets precision; returns the strategy.
+def configure(flag_values: flags.FlagValues) -> None:
+    """Validates the common flags and the flag groups, seeds everything, sets precision.
 
-    Pass `strategy` when the trainer made it earlier (a multi-worker strategy must exist
-    before the first TensorFlow op, e.g. before reading image files).
+    `--strategy` is checked where the strategy is made (`kerasdl.distribute.get_strategy`),
+    which must come before any other TensorFlow op (multi-worker training).
     """
     check_positive(
         epochs=flag_values.epochs,
@@ -274,11 +272,6 @@ def configure(
             "--schedule",
             f"unknown schedule {flag_values.schedule!r}; choose {', '.join(SCHEDULES)}",
         )
-    if flag_values.strategy not in STRATEGIES:
-        raise InputError(
-            "--strategy",
-            f"unknown strategy {flag_values.strategy!r}; choose one of {', '.join(STRATEGIES)}",
-        )
     _check_groups(flag_values)
     keras.utils.set_random_seed(flag_values.seed)
     if flag_values.deterministic:
@@ -286,7 +279,6 @@ def configure(
     if flag_values.mixed_precision:
         on_gpu = bool(tf.config.list_physical_devices("GPU"))
         keras.mixed_precision.set_global_policy("mixed_float16" if on_gpu else "mixed_bfloat16")
-    return strategy or get_strategy(flag_values.strategy)
 
 
 def make_optimizer(
