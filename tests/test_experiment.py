@@ -64,6 +64,11 @@ def test_a_run_trains_reports_exports_and_writes_metrics(tmp_path):
     recorder = Recorder()
     history = run.fit(model, train, train, epoch_keyed=[recorder])
     assert recorder.epochs == [0, 1] and len(history.epoch) == 2 and run.epochs_run == 2
+    # With the count stated, every optimizer step is a real batch. On a dataset of unknown
+    # cardinality Keras' TensorFlow trainer ends each epoch with one call that hits the end
+    # of the data, yet still advances `iterations` and every dropout SeedGenerator (6 + 1
+    # a epoch here): the schedule and the dropout masks drift by one step per epoch.
+    assert int(model.optimizer.iterations) == 2 * steps
     assert run.train_seconds > 0
     assert os.path.isfile(os.path.join(run.model_dir, "checkpoint.keras"))
 
