@@ -213,7 +213,10 @@ def text_attention_serving(
 
 
 def tagger_serving(
-    model: keras.Model, preprocessor: keras.layers.Layer, tag_names: Sequence[str]
+    model: keras.Model,
+    preprocessor: keras.layers.Layer,
+    tag_names: Sequence[str],
+    column_names: Sequence[str] = (),
 ) -> tuple[Callable, list[tf.TensorSpec]]:
     """A serving function: token strings `[N, T]` (`""` = padding) -> tag strings.
 
@@ -221,10 +224,12 @@ def tagger_serving(
     maps the tokens to word ids, character ids and lengths inside the graph; `model` maps
     those to tag ids `[N, T]` (a `CRF` output: Viterbi decoding runs in the graph) or to
     tag scores `[N, T, K]` (argmax is taken). `tag_names[i]` is the string served for id
-    `i` (e.g. `TagVocabulary.names_in("BIOES", "IOB2")`).
+    `i` (e.g. `TagVocabulary.names_in("BIOES", "IOB2")`). A preprocessor with feature
+    columns takes them as more string inputs `[N, T]`, one per column, named
+    `column_names` (default `column_1`, `column_2`, ...).
 
     Returns:
-        `(fn, input_signature)` where `fn(tokens)` returns `tags` string `[N, T]` (`""`
+        `(fn, input_signature)` where `fn(tokens, *columns)` returns `tags` string `[N, T]` (`""`
         at padding), `tag_ids` int32 `[N, T]` (0 at padding) and `lengths` int32 `[N]`.
 
     Example:
@@ -247,13 +252,18 @@ def tagger_serving(
     ```
     """
     names = tf.constant([str(name) for name in tag_names])
+    count = getattr(preprocessor, "num_columns", 0)
+    column_names = list(column_names) or [f"column_{i + 1}" for i in range(count)]
+    if len(column_names) != count:
+        raise ValueError(f"{count} feature columns, {len(column_names)} column names")
 
-    def serve(tokens):
+    def serve(tokens, *columns):
         # A request of zero tokens per sentence runs on one padding column: Keras'
         # recurrent layers cannot loop over zero time steps.
         max_length = tf.shape(tokens)[1]
         padding = tf.fill([tf.shape(tokens)[0], tf.maximum(1 - max_length, 0)], "")
-        features = preprocessor(tf.concat([tokens, padding], axis=1))
+        tokens, *columns = (tf.concat([t, padding], axis=1) for t in (tokens, *columns))
+        features = preprocessor(tokens, columns) if count else preprocessor(tokens)
         outputs = model(features, training=False)[:, :max_length]
         if len(outputs.shape) == 3:
             outputs = tf.argmax(outputs, axis=-1)
@@ -262,4 +272,5 @@ def tagger_serving(
         tags = tf.where(present, tf.gather(names, tag_ids), "")
         return {"tags": tags, "tag_ids": tag_ids, "lengths": features["lengths"]}
 
-    return serve, [tf.TensorSpec([None, None], tf.string, name="tokens")]
+    signature = [tf.TensorSpec([None, None], tf.string, name=n) for n in ["tokens", *column_names]]
+    return serve, signature

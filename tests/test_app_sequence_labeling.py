@@ -97,6 +97,34 @@ def test_export_serves_token_lists_without_kerasdl(file_run, tmp_path):
         assert row[length:] == [""] * (len(row) - length)
 
 
+def test_pos_column_and_casing_train_and_serve_as_named_inputs(files, tmp_path):
+    import keras
+    import tensorflow as tf
+
+    import kerasdl  # noqa: F401  (registers the layers for load_model)
+
+    model_dir = tmp_path / "run"
+    result = run_trainer(
+        APP,
+        f"--train_file={files / 'train.txt'}",
+        f"--test_file={files / 'test.txt'}",
+        f"--model_dir={model_dir}",
+        "--feature_columns=1",
+        "--casing",
+        *SMALL,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["flags"]["feature_columns"] == ["1"] and metrics["flags"]["casing"]
+    tokens = [["He", "reckons", "the", "deficit", "."], ["Zyxwv", "9,876", "", "", ""]]
+    pos = [["PRP", "VBZ", "DT", "NN", "."], ["NNP", "CD", "", "", ""]]
+    served = serve_without_kerasdl(model_dir / "export", tmp_path, tokens=tokens, column_1=pos)
+    model = keras.models.load_model(model_dir / "model.keras")
+    expected = np.asarray(model([tf.constant(tokens), tf.constant(pos)]))
+    np.testing.assert_array_equal(served["tag_ids"], expected)
+    assert served["lengths"].tolist() == [5, 2]
+
+
 TFDS_RUN = textwrap.dedent(
     """
     import runpy, sys

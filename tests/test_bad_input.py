@@ -210,6 +210,21 @@ CASES = {
         lambda d: [*tagging_flags(d), "--train_scheme=BIOES", "--output_scheme=IOB1"],
         "--output_scheme: a model trained in BIOES cannot serve IOB1",
     ),
+    "tagging_feature_column_not_a_number": (
+        TAGGING,
+        lambda d: [*tagging_flags(d), "--feature_columns=pos"],
+        "--feature_columns: expected column numbers >= 0, got 'pos'",
+    ),
+    "tagging_feature_column_beyond_the_line": (
+        TAGGING,
+        lambda d: [*tagging_flags(d), "--feature_columns=3"],
+        "train.txt:1: expected at least 4 columns",
+    ),
+    "tagging_feature_column_is_the_tag": (
+        TAGGING,
+        lambda d: [*tagging_flags(d), "--feature_columns=2"],
+        "train.txt:1: feature column 2 is the token or the tag column",
+    ),
     "text_embeddings_mode_without_vectors": (
         TEXT,
         lambda d: [*text_flags(d), "--embeddings_mode=static"],

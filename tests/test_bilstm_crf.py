@@ -167,6 +167,40 @@ def test_save_and_load_round_trip(tmp_path):
         )
 
 
+def test_feature_columns_and_casing_change_the_tags_and_round_trip(tmp_path):
+    sentences = [["the", "Dog", "runs"], ["a", "cat"]] * 4
+    columns = [[("DT",), ("NN",), ("VBZ",)], [("DT",), ("NN",)]] * 4
+    corpus = tagging.TaggedCorpus(
+        sentences, [["O"] * len(s) for s in sentences], "toy", None, columns
+    )
+    pre = tagging.TaggingPreprocessor.from_corpus(corpus, lowercase=True, casing=True)
+    model = kerasdl.models.bilstm_softmax(  # words alone, so that only the casing sees case
+        pre.word_vocabulary_size,
+        3,
+        word_dim=4,
+        char_features="none",
+        lstm_units=4,
+        column_vocabulary_sizes=pre.column_vocabulary_sizes,
+        casing=True,
+        feature_dim=3,
+    )
+    assert model.get_layer("column_embedding_0").input_dim == 5  # padding, OOV, 3 tags
+    assert model.get_layer("word_features").output.shape[-1] == 4 + 3 + 3
+    tokens, column = (keras.Input((None,), dtype="string") for _ in range(2))
+    end_to_end = keras.Model([tokens, column], model(pre(tokens, [column])))
+    path = str(tmp_path / "features.keras")
+    end_to_end.save(path)
+    loaded = keras.models.load_model(path)
+    batch = tf.constant([["the", "Dog", "runs"], ["a", "", ""]])
+    noun, verb = tf.constant([["NN"] * 3, ["NN", "", ""]]), tf.constant([["VBZ"] * 3] * 2)
+    expected = keras.ops.convert_to_numpy(end_to_end([batch, noun]))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded([batch, noun])), expected, 1e-6)
+    other = keras.ops.convert_to_numpy(end_to_end([batch, verb]))
+    assert not np.allclose(other, expected)  # the column reaches the output
+    shouting = keras.ops.convert_to_numpy(end_to_end([tf.strings.upper(batch), noun]))
+    assert not np.allclose(shouting[0, 0], expected[0, 0])  # the casing does too (same words)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="char_features"):
         kerasdl.models.bilstm_crf(10, 3, 10, char_features="gru")

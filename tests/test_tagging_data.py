@@ -207,6 +207,69 @@ def test_reader_errors(tmp_path, content, kwargs, line, problem):
     assert problem in error.value.problem
 
 
+def test_feature_columns_are_read_with_their_lines_and_checked(tmp_path):
+    content = "-DOCSTART- -X- O\n\nEU NNP B-ORG\nrejects VBZ O\n\nPeter NNP B-PER\n"
+    path = write(tmp_path, "a.txt", content)
+    corpus = tagging.read_conll(path, feature_columns=[1])
+    assert corpus.columns == [[("NNP",), ("VBZ",)], [("NNP",)]] and corpus.num_columns == 1
+    assert corpus.subset([1]).columns == [[("NNP",)]]
+    assert tagging.read_conll(path).columns is None
+    with pytest.raises(InputError) as error:
+        tagging.read_conll(path, feature_columns=[3])
+    assert error.value.line == 3 and "expected at least 4 columns" in error.value.problem
+    with pytest.raises(InputError) as error:
+        tagging.read_conll(path, feature_columns=[-1])  # the tag column, counted from the end
+    assert "feature column -1 is the token or the tag column" in error.value.problem
+    empty = write(tmp_path, "b.txt", "a\tDT\tB-NP\nb\t\tI-NP\n")
+    with pytest.raises(InputError) as error:
+        tagging.read_conll(empty, separator="\t", feature_columns=[1])
+    assert error.value.line == 2 and "empty value in feature column 1" in error.value.problem
+    with pytest.raises(InputError, match="CoNLL files only"):
+        tagging.load_tagging(dataset="conll2003", feature_columns=[1])
+
+
+def test_casing_classes_on_unicode_tokens():
+    tokens = {
+        "the": "lower", "1990s": "lower", "e-mail": "lower", "été": "lower",
+        "Paris": "title", "Été": "title", "O'neil": "title", "Ǆemal": "title",
+        "IBM": "upper", "A": "upper", "U.S.": "upper", "ÉTÉ": "upper", "A4": "upper",
+        "McDonald": "mixed", "iPhone": "mixed", "O'Neil": "mixed",
+        "1,000": "numeric", "-3.5%": "numeric", "٣": "numeric",
+        ",": "punctuation", "--": "punctuation", "$": "punctuation",
+        "漢字": "other", "": "padding",
+    }  # fmt: skip
+    ids = tagging.casing(tf.constant([list(tokens)]))  # any shape: here [1, N]
+    assert [tagging.CASINGS[i] for i in ids.numpy()[0]] == list(tokens.values())
+
+
+def test_feature_columns_and_casing_reach_the_batches_and_round_trip():
+    corpus = tagging.TaggedCorpus(
+        [["EU", "rejects", "it"], ["Peter"]],
+        [["B-ORG", "O", "O"], ["B-PER"]],
+        "toy",
+        columns=[[("NNP",), ("VBZ",), ("PRP",)], [("NNP",)]],
+    )
+    preprocessor = tagging.TaggingPreprocessor.from_corpus(corpus, lowercase=True, casing=True)
+    assert preprocessor.column_vocabularies == [["NNP", "VBZ", "PRP"]]  # most frequent first
+    assert preprocessor.column_vocabulary_sizes == [5]  # padding, OOV and 3 tags
+    tags = tagging.TagVocabulary.from_corpus(corpus)
+    features, _ = next(iter(tagging.make_dataset(corpus, preprocessor, tags, batch_size=2)))
+    np.testing.assert_array_equal(features["column_ids"][..., 0], [[2, 3, 4], [2, 0, 0]])
+    np.testing.assert_array_equal(features["casing_ids"], [[2, 1, 1], [3, 0, 0]])
+    copy = tagging.TaggingPreprocessor.from_config(preprocessor.get_config())
+    tokens = tf.constant([["Peter", "rejects", ""]])
+    columns = [tf.constant([["VBZ", "JJ", "NNP"]])]  # JJ unseen: OOV; padding stays 0
+    for layer in (preprocessor, copy):
+        out = layer(tokens, columns)
+        np.testing.assert_array_equal(out["column_ids"][..., 0], [[3, 1, 0]])
+        np.testing.assert_array_equal(out["casing_ids"], [[3, 1, 0]])  # title, lower, padding
+    with pytest.raises(ValueError, match="expected 1 feature columns, got 0"):
+        preprocessor(tokens)
+    plain = tagging.TaggedCorpus(corpus.tokens, corpus.tags, "plain.txt")
+    with pytest.raises(InputError, match="plain.txt: has 0 feature columns"):
+        tagging.make_dataset(plain, preprocessor, tags)
+
+
 def test_bad_tag_for_scheme_names_the_line(tmp_path):
     train = write(tmp_path, "train.txt", "The B-NP\ncat I-NP\n\nsat B-VP\n")
     bad = write(tmp_path, "bad.txt", "The B-NP\n\nsat O\ndown I-VP\n")

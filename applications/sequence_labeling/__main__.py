@@ -11,6 +11,8 @@ conlleval's chunk F1 (`conlleval.txt`/`.json` per type in model_dir), write
 `[B, T]` (`""` = padding) and returns tag strings, Viterbi decoding in the graph.
 """
 
+import re
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -49,6 +51,9 @@ flags.DEFINE_bool("normalize_digits", True, "Map every digit to 0 for the word v
 flags.DEFINE_float("singleton_unk_rate", 0.5, "Replace training singletons by OOV with this p.")
 flags.DEFINE_float("clipnorm", hp["clipnorm"], "Clip each gradient to this norm; 0: off.")
 flags.DEFINE_bool("constrain_decoding", True, "Forbid transitions the tag scheme forbids.")
+flags.DEFINE_list("feature_columns", [], "More CoNLL columns to embed as token features (1: POS).")
+flags.DEFINE_bool("casing", hp["casing"], "Embed each token's casing class (lower, title, ...).")
+flags.DEFINE_integer("feature_dim", hp["feature_dim"], "Width of each feature column's embedding.")
 FLAGS = flags.FLAGS
 
 
@@ -90,9 +95,11 @@ def main(argv):
     test_loss = model.evaluate(tagging.make_dataset(data.test, **batches), verbose=0)
     # One model from token strings to tags, saved and exported (the export must track the
     # preprocessor's lookup tables as well as the weights).
-    tokens = keras.Input(shape=(None,), dtype="string", name="tokens")
-    end_to_end = keras.Model(tokens, model(preprocessor(tokens)), name="tagger")
-    serving = tagger_serving(model, preprocessor, tagger.names)
+    names = [f"column_{c}" for c in FLAGS.feature_columns]
+    tokens, *columns = (keras.Input((None,), dtype="string", name=n) for n in ["tokens", *names])
+    features = preprocessor(tokens, columns) if columns else preprocessor(tokens)
+    end_to_end = keras.Model([tokens, *columns], model(features), name="tagger")
+    serving = tagger_serving(model, preprocessor, tagger.names, names)
     run.save_and_export(end_to_end, {"serving_default": serving})
     metrics = run.finish(
         {**test_scores.as_dict(), "loss": test_loss[0]},
@@ -210,7 +217,15 @@ def check_flags() -> None:
         raise trainer.InputError("--singleton_unk_rate", "must be in [0, 1]")
     if FLAGS.clipnorm < 0:
         raise trainer.InputError("--clipnorm", f"must be >= 0, got {FLAGS.clipnorm}")
+    if FLAGS.feature_columns and FLAGS.dataset:
+        raise trainer.InputError("--feature_columns", "reads CoNLL files; not with --dataset")
+    for column in FLAGS.feature_columns:
+        if not re.fullmatch(r"\d+", column):
+            raise trainer.InputError(
+                "--feature_columns", f"expected column numbers >= 0, got {column!r}"
+            )
     trainer.check_positive(
+        feature_dim=FLAGS.feature_dim,
         word_dim=FLAGS.word_dim,
         char_units=FLAGS.char_units,
         lstm_units=FLAGS.lstm_units,
@@ -235,6 +250,7 @@ def load_data() -> tuple[tagging.TaggingData, str | None, str | None]:
         encoding=FLAGS.encoding,
         tag_key=FLAGS.tag_key,
         data_dir=FLAGS.tfds_data_dir,
+        feature_columns=[int(c) for c in FLAGS.feature_columns],
     )
     raw = tagging.load_tagging(**load, tag_scheme=input_scheme)
     input_scheme = raw.scheme

@@ -60,6 +60,8 @@ DEFAULTS = dict(
     singleton_unk_rate=0.5,
     clipnorm=5.0,
     constrain_decoding=True,
+    casing=False,
+    feature_dim=25,
 )
 # The character CNN's filter width: shorter words are padded to it.
 MIN_WORD_LENGTH = 3
@@ -79,6 +81,7 @@ def preprocessor(hp, train: tagging.TaggedCorpus) -> tagging.TaggingPreprocessor
         normalize_digits=hp.normalize_digits,
         min_count=hp.min_count,
         min_word_length=MIN_WORD_LENGTH,
+        casing=hp.casing,
     )
 
 
@@ -102,6 +105,9 @@ def build_model(
         lstm_layers=hp.lstm_layers,
         dropout=hp.dropout,
         embeddings=None if vectors is None else vectors.matrix,
+        column_vocabulary_sizes=preprocessor.column_vocabulary_sizes,
+        casing=preprocessor.casing,
+        feature_dim=hp.feature_dim,
     )
     if hp.model == "bilstm_softmax":
         return models.bilstm_softmax(**common)

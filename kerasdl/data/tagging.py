@@ -72,6 +72,9 @@ class TaggedCorpus(Examples):
         source: the file path or `tfds:NAME/SPLIT`, for error messages.
         lines: 1-based line of each sentence's first token (`None` for TFDS); token `j`
             of sentence `i` is on line `lines[i] + j` (`line_of(i, j)`).
+        columns: the feature columns read with the tokens (`read_conll(feature_columns=...)`,
+            e.g. part-of-speech tags): per sentence, per token, one string per column;
+            `None` without.
 
     Example:
 
@@ -86,11 +89,12 @@ class TaggedCorpus(Examples):
     ```
     """
 
-    fields: ClassVar[tuple[str, ...]] = ("tokens", "tags")
+    fields: ClassVar[tuple[str, ...]] = ("tokens", "tags", "columns")
     tokens: list[list[str]]
     tags: list[list[str]] | None
     source: str
     lines: list[int] | None = None
+    columns: list[list[tuple[str, ...]]] | None = None
 
     def where(self, sentence: int, token: int = 0) -> tuple[int | None, str]:
         """(line, prefix) for an error message: a line for files, a sentence number for TFDS."""
@@ -102,6 +106,11 @@ class TaggedCorpus(Examples):
     def num_tokens(self) -> int:
         return sum(len(s) for s in self.tokens)
 
+    @property
+    def num_columns(self) -> int:
+        """Feature columns per token (0 without)."""
+        return len(self.columns[0][0]) if self.columns else 0
+
 
 def read_conll(
     path: str | os.PathLike,
@@ -109,6 +118,7 @@ def read_conll(
     tag_column: int | None = -1,
     encoding: str = "utf-8",
     separator: str | None = None,
+    feature_columns: Sequence[int] = (),
 ) -> TaggedCorpus:
     """Reads a CoNLL column file.
 
@@ -119,6 +129,8 @@ def read_conll(
         encoding: the file's encoding (`--encoding`), e.g. `latin-1` for CoNLL-2002/2003.
         separator: `None` splits on runs of whitespace; a string (e.g. `"\\t"`) splits on
             exactly that, so empty fields are caught as errors.
+        feature_columns: more columns to read with each token (e.g. `[1]`, the
+            part-of-speech tags of CoNLL-2000 and CoNLL-2002), into `corpus.columns`.
 
     Every token line must have the same number of columns as the first one. Raises
     `InputError` with the line for: bytes not valid under `encoding`, a wrong column count,
@@ -134,23 +146,30 @@ def read_conll(
     corpus = tagging.read_conll("train.txt")  # tokens from column 0, tags from the last
     corpus.tokens[1], corpus.tags[1], corpus.lines  # ["Bob", "sat", "down"], [...], [1, 4]
     pos = tagging.read_conll("train.txt", tag_column=1)  # part-of-speech tags instead
+    with_pos = tagging.read_conll("train.txt", feature_columns=[1])
+    with_pos.columns[0]  # [("NNP",), ("VBD",)]: column 1 of each token of sentence 1
     ```
     """
     path = os.fspath(path)
-    need = max(_column_need(token_column), _column_need(tag_column))
+    feature_columns = [int(c) for c in feature_columns]
+    need = max(_column_need(c) for c in (token_column, tag_column, *feature_columns))
     tokens: list[list[str]] = []
     tags: list[list[str]] = []
     lines: list[int] = []
+    feature_rows: list[list[tuple[str, ...]]] = []
     sentence_tokens: list[str] = []
     sentence_tags: list[str] = []
+    sentence_columns: list[tuple[str, ...]] = []
     width = None
 
     def close_sentence():
         if sentence_tokens:
             tokens.append(list(sentence_tokens))
             tags.append(list(sentence_tags))
+            feature_rows.append(list(sentence_columns))
             sentence_tokens.clear()
             sentence_tags.clear()
+            sentence_columns.clear()
 
     for number, line in enumerate(split_lines(decode_file(path, encoding)), start=1):
         columns = line.split() if separator is None else line.split(separator)
@@ -165,10 +184,22 @@ def read_conll(
             same = tag_column is not None and token_column % width == tag_column % width
             if width < need or same:
                 need = max(need, 2)
+                features = f", feature_columns={feature_columns}" if feature_columns else ""
                 raise InputError(
                     path,
                     f"expected at least {need} columns (token_column={token_column}, "
-                    f"tag_column={tag_column}), found {width}",
+                    f"tag_column={tag_column}{features}), found {width}",
+                    number,
+                )
+            labelled = {token_column % width}
+            if tag_column is not None:
+                labelled.add(tag_column % width)
+            overlap = sorted(c for c in feature_columns if c % width in labelled)
+            if overlap:
+                raise InputError(
+                    path,
+                    f"feature column {overlap[0]} is the token or the tag column "
+                    f"(token_column={token_column}, tag_column={tag_column})",
                     number,
                 )
         elif len(columns) != width:
@@ -187,13 +218,25 @@ def read_conll(
             if not tag:
                 raise InputError(path, f"empty tag in column {tag_column}", number)
             sentence_tags.append(tag)
+        if feature_columns:
+            values = tuple(columns[c].strip() for c in feature_columns)
+            if not all(values):
+                empty = next(c for c, v in zip(feature_columns, values, strict=True) if not v)
+                raise InputError(path, f"empty value in feature column {empty}", number)
+            sentence_columns.append(values)
         if not sentence_tokens:
             lines.append(number)
         sentence_tokens.append(token)
     close_sentence()
     if not tokens:
         raise InputError(path, "no sentences (empty file)")
-    return TaggedCorpus(tokens, tags if tag_column is not None else None, path, lines)
+    return TaggedCorpus(
+        tokens,
+        tags if tag_column is not None else None,
+        path,
+        lines,
+        feature_rows if feature_columns else None,
+    )
 
 
 def _column_need(column: int | None) -> int:
@@ -642,11 +685,52 @@ def normalize_tokens(tokens, lowercase: bool = False, normalize_digits: bool = F
     return standardize(tokens, lowercase, normalize_digits)
 
 
+# The casing classes of `casing`, by id (0 is padding).
+CASINGS = ("padding", "lower", "upper", "title", "mixed", "numeric", "punctuation", "other")
+# Tested in order: the first pattern a token matches fully gives its class.
+_CASING_PATTERNS = (
+    ("numeric", r"[\pN\pP\pS]*\pN[\pN\pP\pS]*"),  # digits, maybe with , . / - %
+    ("lower", r"[^\p{Lu}\p{Lt}]*\p{Ll}[^\p{Lu}\p{Lt}]*"),  # "cat", "1990s", "e-mail"
+    ("upper", r"[^\p{Ll}]*[\p{Lu}\p{Lt}][^\p{Ll}]*"),  # "IBM", "A", "U.S."
+    ("title", r"[^\pL]*[\p{Lu}\p{Lt}][^\p{Lu}\p{Lt}]*"),  # "Paris", "O'neil"
+    ("mixed", r".*\p{Ll}.*"),  # lower and upper case: "McDonald", "iPhone"
+    ("punctuation", r"[\pP\pS]+"),  # no letters, no digits: ",", "--", "$"
+)
+
+
+def casing(tokens) -> tf.Tensor:
+    """The casing class of each token string, in-graph: int32 ids into `CASINGS`.
+
+    Collobert et al. 2011's capitalisation feature (all lower, first upper, all upper, has
+    upper), the simplest of Huang et al. 2015's spelling features, with numbers and
+    punctuation told apart, on Unicode classes (`\\p{Lu}`, ...). `""` (padding) is 0;
+    letters without case (CJK, Arabic) are "other". The word vocabulary is lower-cased,
+    so this is how the word's case reaches the model besides its characters.
+
+    Example:
+
+    ```python
+    from kerasdl.data import tagging
+
+    ids = tagging.casing(tf.constant(["the", "Paris", "IBM", "McDonald", "1,000", ",", ""]))
+    [tagging.CASINGS[i] for i in ids.numpy()]
+    # ["lower", "title", "upper", "mixed", "numeric", "punctuation", "padding"]
+    ```
+    """
+    tokens = tf.convert_to_tensor(tokens, tf.string)
+    ids = tf.fill(tf.shape(tokens), CASINGS.index("other"))
+    for name, pattern in reversed(_CASING_PATTERNS):  # the first match wins
+        ids = tf.where(tf.strings.regex_full_match(tokens, pattern), CASINGS.index(name), ids)
+    return tf.where(tokens == "", 0, ids)
+
+
 @keras.saving.register_keras_serializable(package="kerasdl")
 class TaggingPreprocessor(keras.layers.Layer):
     """Token strings -> word ids, character ids and lengths, in-graph (`StringLookup`).
 
-    Input: token strings `[B, T]` with `''` as padding, or a ragged `[B, (T)]` batch.
+    Input: token strings `[B, T]` with `''` as padding, or a ragged `[B, (T)]` batch; and,
+    with `column_vocabularies`, `columns`: a list of one `[B, T]` string tensor per
+    feature column (the part-of-speech tags of each token, say).
     Output: a dict
       - `token_ids` `[B, T]` int32: 0 padding, 1 OOV (`[UNK]`), 2.. words (most frequent
         first), looked up after `normalize_tokens` (lowercase / digit options);
@@ -654,7 +738,10 @@ class TaggingPreprocessor(keras.layers.Layer):
         digits kept, so capitalisation reaches the character model), 0 padding, 1 OOV;
         `C` is the longest token of the batch, cut to `max_word_length`, padded to at
         least `min_word_length` (a character CNN needs it >= its filter width);
-      - `lengths` `[B]` int32: tokens per sentence.
+      - `lengths` `[B]` int32: tokens per sentence;
+      - `column_ids` `[B, T, F]` int32, with `column_vocabularies` (one per column): each
+        column's value looked up in its own vocabulary, 0 padding, 1 OOV;
+      - `casing_ids` `[B, T]` int32, with `casing=True`: the token's `casing` class.
 
     Build it from training data with `from_corpus`; the same layer feeds `make_dataset`
     and sits inside an exported model whose `serving_default` takes token strings.
@@ -680,9 +767,22 @@ class TaggingPreprocessor(keras.layers.Layer):
         normalize_digits: bool = False,
         max_word_length: int | None = None,
         min_word_length: int = 1,
+        column_vocabularies: Sequence[Sequence[str]] = (),
+        casing: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.column_vocabularies = [list(v) for v in column_vocabularies]
+        self.casing = bool(casing)
+        self.column_lookups = [
+            keras.layers.StringLookup(
+                vocabulary=v or ["\x00<none>"],
+                mask_token="",
+                num_oov_indices=1,
+                name=f"column_lookup_{i}",
+            )
+            for i, v in enumerate(self.column_vocabularies)
+        ]
         self.words = list(words)
         self.chars = list(chars)
         self.lowercase = lowercase
@@ -719,8 +819,10 @@ class TaggingPreprocessor(keras.layers.Layer):
         extra_words: Sequence[str] = (),
         max_word_length: int | None = None,
         min_word_length: int = 1,
+        casing: bool = False,
     ) -> TaggingPreprocessor:
-        """Word and character vocabularies from the training corpus.
+        """Word and character vocabularies (and the feature columns' values, when the
+        corpus has `columns`) from the training corpus.
 
         Args:
             min_count: words seen fewer times become OOV (Lample et al. use 1 plus random
@@ -728,6 +830,7 @@ class TaggingPreprocessor(keras.layers.Layer):
             max_words: keep at most this many words (most frequent).
             extra_words: words added after normalization regardless of count, e.g. the
                 words of a pretrained embeddings file.
+            casing: add the `casing_ids` feature.
         """
         standardizer = Standardizer(lowercase, normalize_digits)
         flat = [t for sentence in corpus.tokens for t in sentence]
@@ -738,6 +841,11 @@ class TaggingPreprocessor(keras.layers.Layer):
             words += [w for w in extra if w not in seen]
         characters = count_tokens(flat, lambda x: tf.strings.unicode_split(x, "UTF-8"))
         chars = vocabulary(characters, char_min_count)
+        column_values = zip(*(row for s in corpus.columns or () for row in s), strict=True)
+        column_vocabularies = [
+            [value for value, _ in collections.Counter(values).most_common()]
+            for values in column_values
+        ]
         return cls(
             words,
             chars,
@@ -745,7 +853,19 @@ class TaggingPreprocessor(keras.layers.Layer):
             normalize_digits=normalize_digits,
             max_word_length=max_word_length,
             min_word_length=min_word_length,
+            column_vocabularies=column_vocabularies,
+            casing=casing,
         )
+
+    @property
+    def num_columns(self) -> int:
+        """Feature columns the layer takes (`columns` of `call`)."""
+        return len(self.column_vocabularies)
+
+    @property
+    def column_vocabulary_sizes(self) -> list[int]:
+        """Ids of each feature column including padding and OOV (Embedding `input_dim`s)."""
+        return [lookup.vocabulary_size() for lookup in self.column_lookups]
 
     @property
     def word_vocabulary_size(self) -> int:
@@ -756,10 +876,13 @@ class TaggingPreprocessor(keras.layers.Layer):
     def char_vocabulary_size(self) -> int:
         return self.char_lookup.vocabulary_size()
 
-    def call(self, tokens):
+    def call(self, tokens, columns=None):
         if isinstance(tokens, tf.RaggedTensor):
             tokens = tokens.to_tensor(default_value="")
         tokens = tf.convert_to_tensor(tokens, dtype=tf.string)
+        columns = list(columns or ())
+        if len(columns) != self.num_columns:
+            raise ValueError(f"expected {self.num_columns} feature columns, got {len(columns)}")
         present = tf.not_equal(tokens, "")
         lengths = tf.reduce_sum(tf.cast(present, tf.int32), axis=-1)
         token_ids = tf.cast(self.word_lookup(self.standardizer(tokens)), tf.int32)
@@ -771,15 +894,29 @@ class TaggingPreprocessor(keras.layers.Layer):
         char_ids = tf.reshape(char_ids, tf.concat([tf.shape(tokens), [-1]], 0))
         short = tf.maximum(self.min_word_length - tf.shape(char_ids)[2], 0)
         char_ids = tf.pad(char_ids, [[0, 0], [0, 0], [0, short]])
-        return {"token_ids": token_ids, "char_ids": char_ids, "lengths": lengths}
+        features = {"token_ids": token_ids, "char_ids": char_ids, "lengths": lengths}
+        if columns:
+            values = [tf.convert_to_tensor(c, tf.string) for c in columns]
+            values = [tf.where(present, v, "") for v in values]  # padding stays padding
+            ids = [lookup(v) for lookup, v in zip(self.column_lookups, values, strict=True)]
+            features["column_ids"] = tf.cast(tf.stack(ids, axis=-1), tf.int32)
+        if self.casing:
+            features["casing_ids"] = casing(tokens)
+        return features
 
-    def compute_output_spec(self, tokens):
+    def compute_output_spec(self, tokens, columns=None):
         batch, steps = tokens.shape[0], tokens.shape[1]
-        return {
+        spec = {
             "token_ids": keras.KerasTensor((batch, steps), dtype="int32"),
             "char_ids": keras.KerasTensor((batch, steps, None), dtype="int32"),
             "lengths": keras.KerasTensor((batch,), dtype="int32"),
         }
+        if self.num_columns:
+            shape = (batch, steps, self.num_columns)
+            spec["column_ids"] = keras.KerasTensor(shape, dtype="int32")
+        if self.casing:
+            spec["casing_ids"] = keras.KerasTensor((batch, steps), dtype="int32")
+        return spec
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -791,6 +928,8 @@ class TaggingPreprocessor(keras.layers.Layer):
                 "normalize_digits": self.normalize_digits,
                 "max_word_length": self.max_word_length,
                 "min_word_length": self.min_word_length,
+                "column_vocabularies": self.column_vocabularies,
+                "casing": self.casing,
             }
         )
         return config
@@ -815,7 +954,9 @@ def make_dataset(
     """Batches of `(features, tag_ids [B, T] int32)`, or `features` alone if `tags` is None.
 
     `features` is the dict of `TaggingPreprocessor` (`token_ids` [B, T], `char_ids`
-    [B, T, C], `lengths` [B]) plus `tokens` [B, T] strings when `include_tokens`. Padded
+    [B, T, C], `lengths` [B], and `column_ids` [B, T, F] / `casing_ids` [B, T] when it
+    takes the corpus' feature columns / casing) plus `tokens` [B, T] strings when
+    `include_tokens`. Padded
     tag positions hold 0; a tag not in `tags` (unseen in training) holds `tags.unseen_id`.
 
     Args:
@@ -843,6 +984,18 @@ def make_dataset(
     ```
     """
     token_rows = [np.asarray(tokens, dtype=object) for tokens in corpus.tokens]
+    if preprocessor.num_columns:
+        if corpus.num_columns != preprocessor.num_columns:
+            raise InputError(
+                corpus.source,
+                f"has {corpus.num_columns} feature columns, the preprocessor takes "
+                f"{preprocessor.num_columns}",
+            )
+        # One row per sentence: [T, 1 + F] strings, the token then its columns.
+        token_rows = [
+            np.concatenate([tokens[:, None], np.asarray(values, dtype=object)], axis=1)
+            for tokens, values in zip(token_rows, corpus.columns, strict=True)
+        ]
     tag_rows = None if tags is None else tags.encode(corpus)
     shuffle = epoch_shuffle(shuffle, seed)
     dataset = batch_rows(
@@ -863,7 +1016,10 @@ def make_dataset(
 
     def features_of(batch, element):
         tokens, *rest = element if isinstance(element, tuple) else (element,)
-        features = preprocessor(tokens)
+        columns = None
+        if preprocessor.num_columns:
+            tokens, columns = tokens[..., 0], tf.unstack(tokens[..., 1:], axis=-1)
+        features = preprocessor(tokens, columns)
         if rare is not None:
             token_ids = features["token_ids"]
             key = tf.stack([seed_key * 1_000_003 + epoch, batch])
@@ -935,6 +1091,7 @@ def load_tagging(
     tag_key: str | None = None,
     data_dir: str | None = None,
     download: bool = True,
+    feature_columns: Sequence[int] = (),
 ) -> TaggingData:
     """The data of a sequence-labeling run: CoNLL files or a TFDS name.
 
@@ -945,6 +1102,8 @@ def load_tagging(
         train_scheme: rewrite all splits to this scheme for training (e.g. BIOES);
             `None` keeps the input scheme. Convert predictions back with
             `convert_tags(predicted, data.scheme, output_scheme, strict=False)`.
+        feature_columns: more columns of the files to read with each token
+            (`read_conll`); CoNLL files only.
 
     Test and validation tags need not occur in training: the tag set is training's, and a
     tag outside it is scored as a miss (`TagVocabulary.unseen` lists them).
@@ -961,12 +1120,16 @@ def load_tagging(
     ```
     """
     base = (dataset or "").split("/")[0].split(":")[0]
+    if feature_columns and dataset:
+        raise InputError(f"tfds:{dataset}", "feature columns are read from CoNLL files only")
     train, valid, test = read_splits(
         dataset,
         train_file,
         valid_file,
         test_file,
-        lambda path: read_conll(path, token_column, tag_column, encoding),
+        lambda path: read_conll(
+            path, token_column, tag_column, encoding, feature_columns=feature_columns
+        ),
         lambda split: load_tfds_tagging(dataset, split, data_dir, tag_key, download=download),
         TFDS_TAGGING_KEYS.get(base, ("", "", "test"))[2],
     )

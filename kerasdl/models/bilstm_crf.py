@@ -27,6 +27,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from kerasdl.data.tagging import CASINGS
 from kerasdl.layers.crf import CRF
 
 CHAR_FEATURES = ("cnn", "lstm", "none")
@@ -200,6 +201,9 @@ def _encoder(
     dropout: float,
     embeddings: np.ndarray | None,
     trainable_embeddings: bool,
+    column_vocabulary_sizes: Sequence[int],
+    casing: bool,
+    feature_dim: int,
 ):
     """Inputs and the BiLSTM features `[B, T, 2 * lstm_units]` (masked at padding)."""
     if char_features not in CHAR_FEATURES:
@@ -208,6 +212,11 @@ def _encoder(
     char_ids = keras.Input((None, None), dtype="int32", name="char_ids")
     lengths = keras.Input((), dtype="int32", name="lengths")
     inputs = {"token_ids": token_ids, "char_ids": char_ids, "lengths": lengths}
+    if column_vocabulary_sizes:
+        width = len(column_vocabulary_sizes)
+        inputs["column_ids"] = keras.Input((None, width), dtype="int32", name="column_ids")
+    if casing:
+        inputs["casing_ids"] = keras.Input((None,), dtype="int32", name="casing_ids")
     if embeddings is not None:
         embeddings = np.asarray(embeddings, "float32")
         if embeddings.shape[0] != word_vocabulary_size:
@@ -247,9 +256,21 @@ def _encoder(
                 units=char_units,
                 name="char_bilstm",
             )(char_ids)
-        x = layers.Concatenate(name="word_features")([words, chars])
+        pieces = [words, chars]
     else:
-        x = words
+        pieces = [words]
+    # Token features: each feature column (a POS tag, say) and the casing class get
+    # their own small embedding, concatenated with the word's.
+    for i, size in enumerate(column_vocabulary_sizes):
+        column = layers.Embedding(size, feature_dim, name=f"column_embedding_{i}")
+        pieces.append(column(inputs["column_ids"][:, :, i]))
+    if casing:
+        pieces.append(
+            layers.Embedding(len(CASINGS), feature_dim, name="casing_embedding")(
+                inputs["casing_ids"]
+            )
+        )
+    x = layers.Concatenate(name="word_features")(pieces) if len(pieces) > 1 else words
     x = layers.Dropout(dropout, name="input_dropout")(x)
     for i in range(lstm_layers):
         x = layers.Bidirectional(
@@ -272,6 +293,9 @@ def bilstm_crf(
     dropout: float = 0.5,
     embeddings: np.ndarray | None = None,
     trainable_embeddings: bool = True,
+    column_vocabulary_sizes: Sequence[int] = (),
+    casing: bool = False,
+    feature_dim: int = 25,
     allowed_transitions: np.ndarray | None = None,
     allowed_start: np.ndarray | None = None,
     allowed_end: np.ndarray | None = None,
@@ -293,6 +317,11 @@ def bilstm_crf(
         dropout: rate on the word representation and on the BiLSTM output (and on the
             character embeddings of the CNN).
         embeddings: optional pretrained `[word_vocabulary_size, dim]` matrix.
+        column_vocabulary_sizes: one per feature column of the preprocessor
+            (`TaggingPreprocessor.column_vocabulary_sizes`): the model takes `column_ids
+            [B, T, F]` and embeds each column in `feature_dim` dimensions.
+        casing: take `casing_ids [B, T]` (`kerasdl.data.tagging.casing`), embedded in
+            `feature_dim` dimensions.
         allowed_transitions: `[K, K]` bool decoding constraints for the CRF
             (`transition_constraints(tag_names, scheme)`).
         allowed_start, allowed_end: `[K]` bool: tags a row may start or end with.
@@ -328,6 +357,9 @@ def bilstm_crf(
         dropout,
         embeddings,
         trainable_embeddings,
+        column_vocabulary_sizes,
+        casing,
+        feature_dim,
     )
     tags = CRF(
         num_tags,
@@ -352,6 +384,9 @@ def bilstm_softmax(
     dropout: float = 0.5,
     embeddings: np.ndarray | None = None,
     trainable_embeddings: bool = True,
+    column_vocabulary_sizes: Sequence[int] = (),
+    casing: bool = False,
+    feature_dim: int = 25,
     name: str = "bilstm_softmax",
 ) -> keras.Model:
     """The baseline: `bilstm_crf`'s encoder with an independent softmax per token.
@@ -385,6 +420,9 @@ def bilstm_softmax(
         dropout,
         embeddings,
         trainable_embeddings,
+        column_vocabulary_sizes,
+        casing,
+        feature_dim,
     )
     probabilities = layers.Dense(num_tags, activation="softmax", dtype="float32", name="tags")(x)
     return keras.Model(inputs, probabilities, name=name)
