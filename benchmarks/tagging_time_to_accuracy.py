@@ -7,12 +7,11 @@ old: the trainer's defaults (`recipes.hyperparameters()`: words and characters).
 `recipes.hyperparameters(casing=True)`, the POS column (`--feature_columns=1`) and the
 `--embeddings` vectors. Each is set up by the trainer's own pieces, as its `main()` does
 (`load_data`, a 3 % holdout of the first `--sentences` training sentences,
-`training_batches`, `read_vectors`, `recipes.build_model`, `Experiment.compile`: Adam,
-clipnorm, cosine over `steps_per_epoch * epochs`), and fitted with `Experiment.fit`'s
-callbacks (backup, checkpoint, TensorBoard, early stopping, `SetEpoch`) plus one that scores
-the test set with conlleval after every epoch, off the clock. The recipes train one after
-the other in this process (`--order new,old` swaps them: the first also pays the
-process's warm-up). Prints epoch, training seconds and test F1 per recipe and when
+the trainer's `prepare`: batches, vectors, the model compiled with Adam, clipnorm and the
+cosine schedule), and fitted by `Experiment.fit` (backup, checkpoint, TensorBoard, early
+stopping, `SetEpoch`) with one more callback that scores the test set with conlleval after
+every epoch, off the clock. The recipes train one after the other in this process
+(`--order new,old` swaps them: the first also pays the process's warm-up). Prints epoch, training seconds and test F1 per recipe and when
 each first reaches 93.0 and 94.0 F1; writes the points as JSON and a plot to `--out`.
 """
 
@@ -32,9 +31,7 @@ import tensorflow as tf  # noqa: E402
 from applications.sequence_labeling import __main__ as tagger_app  # noqa: E402
 from applications.sequence_labeling import recipes  # noqa: E402
 from kerasdl import conlleval, trainer  # noqa: E402
-from kerasdl.callbacks import EarlyStopping  # noqa: E402
-from kerasdl.data import splits, tagging  # noqa: E402
-from kerasdl.data.epochs import EpochShuffle  # noqa: E402
+from kerasdl.data import tagging  # noqa: E402
 from kerasdl.experiment import Experiment  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "conll2000")
@@ -80,43 +77,24 @@ def time_recipe(name: str, recipe: list[str], args: argparse.Namespace) -> list[
         tagger_app.check_flags()
         run = Experiment(tagger_app.TASK)
         data, _, output_scheme = tagger_app.load_data()
-        first = data.train.subset(range(min(args.sentences or len(data.train), len(data.train))))
-        train, valid = splits.holdout(first, FLAGS.validation_fraction, FLAGS.seed)
-        preprocessor = recipes.preprocessor(FLAGS, train)
-        batches = dict(preprocessor=preprocessor, tags=data.tags, batch_size=FLAGS.batch_size)
-        shuffle = EpochShuffle(FLAGS.seed)
-        training, steps = run.count_batches(
-            tagger_app.training_batches(run, train, batches, shuffle)
-        )
-        vectors, _ = tagger_app.read_vectors(preprocessor, train)
-        with run.scope():
-            model = recipes.build_model(FLAGS, preprocessor, data.tags, data.scheme, vectors)
-        run.compile(
-            model,
-            loss=recipes.loss(FLAGS),
-            metrics=recipes.metrics(),
-            steps_per_epoch=steps,
-            clipnorm=FLAGS.clipnorm,
-        )
+        if args.sentences:
+            data.train = data.train.subset(range(min(args.sentences, len(data.train))))
+        setup = tagger_app.prepare(run, data)
         print(
-            f"\n{name} ({' '.join(recipe) or 'defaults'}): {len(train)} training, "
-            f"{len(valid)} validation sentences, {model.count_params()} parameters\n"
+            f"\n{name} ({' '.join(recipe) or 'defaults'}): {len(setup.train)} training, "
+            f"{len(setup.valid)} validation sentences, {setup.model.count_params()} parameters\n"
             f"{'epoch':>5} {'train s':>10} {'test F1':>8}"
         )
-        test_f1 = TestF1(
-            tagger_app.Tagger(model, preprocessor, data.tags, data.scheme, output_scheme),
-            data.test,
+        tagger = tagger_app.Tagger(
+            setup.model, setup.preprocessor, data.tags, data.scheme, output_scheme
         )
-        # Experiment.fit's callbacks, the scoring last so that their work is on the clock.
-        stopping = EarlyStopping(patience=FLAGS.early_stopping_patience, restore_best_weights=True)
-        standard = trainer.standard_callbacks(trainer.prepare_model_dir(model_dir), [stopping])
-        model.fit(
-            training,
-            validation_data=tagging.make_dataset(valid, **batches),
-            epochs=FLAGS.epochs,
-            callbacks=[*standard, stopping, trainer.SetEpoch(shuffle), test_f1],
-            shuffle=False,
-            verbose=0,
+        test_f1 = TestF1(tagger, data.test)  # last, so that the others' work is on the clock
+        run.fit(
+            setup.model,
+            setup.training,
+            setup.validation,
+            epoch_keyed=[setup.shuffle],
+            callbacks=[test_f1],
         )
     keras.backend.clear_session(free_memory=True)
     return test_f1.points

@@ -164,6 +164,7 @@ class Experiment:
         epoch_keyed: Iterable = (),
         early_stopping: keras.callbacks.Callback | None = None,
         backup: bool = True,
+        callbacks: Sequence[keras.callbacks.Callback] = (),
     ) -> keras.callbacks.History:
         """`model.fit` for `--epochs` with the standard callbacks; returns the history.
 
@@ -176,6 +177,8 @@ class Experiment:
                 (none when that is 0). Its state travels in the backups.
             backup: False for a fit that is not the run's result (a cross-validation fold):
                 no backup, checkpoint or TensorBoard, only the early stopping.
+            callbacks: more callbacks, called after the standard ones (a benchmark's
+                per-epoch scoring, say).
         """
         values = self.flags
         if early_stopping is None and values.early_stopping_patience:
@@ -183,17 +186,16 @@ class Experiment:
                 patience=values.early_stopping_patience, restore_best_weights=True
             )
         stopping = [early_stopping] if early_stopping is not None else []
+        standard = []
         if backup:
-            callbacks = trainer.standard_callbacks(self._folder(), stateful_callbacks=stopping)
-        else:
-            callbacks = []
-        callbacks += [*stopping, trainer.SetEpoch(*epoch_keyed)]
+            standard = trainer.standard_callbacks(self._folder(), stateful_callbacks=stopping)
+        standard += [*stopping, trainer.SetEpoch(*epoch_keyed)]
         with trainer.Stopwatch() as clock:
             history = model.fit(
                 train,
                 validation_data=valid,
                 epochs=values.epochs,
-                callbacks=callbacks,
+                callbacks=[*standard, *callbacks],
                 shuffle=False,  # the datasets reshuffle themselves every epoch, from --seed
                 verbose=trainer.progress_verbosity(),
             )

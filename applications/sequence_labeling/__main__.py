@@ -12,6 +12,7 @@ conlleval's chunk F1 (`conlleval.txt`/`.json` per type in model_dir), write
 """
 
 import re
+import types
 
 import keras
 import numpy as np
@@ -61,30 +62,9 @@ def main(argv):
     check_flags()
     run = Experiment(TASK)
     data, input_scheme, output_scheme = load_data()
-
-    # Data: a validation split carved from train unless --valid_file; vocabularies from
-    # the (remaining) training sentences; batches of similar length.
-    train, valid = data.train, data.valid
-    if valid is None:
-        train, valid = splits.holdout(train, FLAGS.validation_fraction, FLAGS.seed)
-    report_unseen_tags(data.tags, [valid, data.test])
-    preprocessor = recipes.preprocessor(FLAGS, train)
-    batches = dict(preprocessor=preprocessor, tags=data.tags, batch_size=FLAGS.batch_size)
-    shuffle = EpochShuffle(FLAGS.seed)
-    training, steps_per_epoch = run.count_batches(training_batches(run, train, batches, shuffle))
-
-    # Model, loss, optimizer; train.
-    vectors, vectors_coverage = read_vectors(preprocessor, train)
-    with run.scope():
-        model = recipes.build_model(FLAGS, preprocessor, data.tags, data.scheme, vectors)
-    run.compile(
-        model,
-        loss=recipes.loss(FLAGS),
-        metrics=recipes.metrics(),
-        steps_per_epoch=steps_per_epoch,
-        clipnorm=FLAGS.clipnorm,
-    )
-    run.fit(model, training, tagging.make_dataset(valid, **batches), epoch_keyed=[shuffle])
+    setup = prepare(run, data)
+    model, preprocessor, valid = setup.model, setup.preprocessor, setup.valid
+    run.fit(model, setup.training, setup.validation, epoch_keyed=[setup.shuffle])
 
     # Evaluate with conlleval, report per type, export.
     tagger = Tagger(model, preprocessor, data.tags, data.scheme, output_scheme)
@@ -92,7 +72,7 @@ def main(argv):
         test_scores = conlleval.evaluate(tagger.gold(data.test), tagger.predict(data.test))
     valid_scores = conlleval.evaluate(tagger.gold(valid), tagger.predict(valid))
     report = conlleval.write_report(run.model_dir, test_scores)
-    test_loss = model.evaluate(tagging.make_dataset(data.test, **batches), verbose=0)
+    test_loss = model.evaluate(tagging.make_dataset(data.test, **setup.batches), verbose=0)
     # One model from token strings to tags, saved and exported (the export must track the
     # preprocessor's lookup tables as well as the weights).
     names = [f"column_{c}" for c in FLAGS.feature_columns]
@@ -112,17 +92,53 @@ def main(argv):
         tag_scheme=input_scheme,
         train_scheme=data.scheme,
         output_scheme=output_scheme,
-        train_sentences=len(train),
+        train_sentences=len(setup.train),
         valid_sentences=len(valid),
         test_sentences=len(data.test),
         words=preprocessor.word_vocabulary_size,
         test_sentences_per_second=len(data.test) / max(test_clock.seconds, 1e-9),
-        **({"embeddings": vectors_coverage} if vectors_coverage else {}),
+        **({"embeddings": setup.vectors_coverage} if setup.vectors_coverage else {}),
     )
     scores = {name: 100 * value for name, value in metrics["test"].items()}
     print(
         "test F1 {f1:.2f} (precision {precision:.2f}, recall {recall:.2f}, token accuracy "
         "{accuracy:.2f}); exported to {0}".format(run.export_dir, **scores)
+    )
+
+
+def prepare(run: Experiment, data: tagging.TaggingData) -> types.SimpleNamespace:
+    """Everything `fit` needs, as the recipe builds it: a validation split carved from
+    train unless --valid_file; vocabularies from the (remaining) training sentences;
+    batches of similar length; the model, compiled with the schedule over the batches
+    counted. The benchmarks call this too."""
+    train, valid = data.train, data.valid
+    if valid is None:
+        train, valid = splits.holdout(train, FLAGS.validation_fraction, FLAGS.seed)
+    report_unseen_tags(data.tags, [valid, data.test])
+    preprocessor = recipes.preprocessor(FLAGS, train)
+    batches = dict(preprocessor=preprocessor, tags=data.tags, batch_size=FLAGS.batch_size)
+    shuffle = EpochShuffle(FLAGS.seed)
+    training, steps_per_epoch = run.count_batches(training_batches(run, train, batches, shuffle))
+    vectors, vectors_coverage = read_vectors(preprocessor, train)
+    with run.scope():
+        model = recipes.build_model(FLAGS, preprocessor, data.tags, data.scheme, vectors)
+    run.compile(
+        model,
+        loss=recipes.loss(FLAGS),
+        metrics=recipes.metrics(),
+        steps_per_epoch=steps_per_epoch,
+        clipnorm=FLAGS.clipnorm,
+    )
+    return types.SimpleNamespace(
+        model=model,
+        train=train,
+        valid=valid,
+        preprocessor=preprocessor,
+        batches=batches,
+        shuffle=shuffle,
+        training=training,
+        validation=tagging.make_dataset(valid, **batches),
+        vectors_coverage=vectors_coverage,
     )
 
 
