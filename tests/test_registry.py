@@ -34,6 +34,15 @@ EXAMPLE_ARGUMENTS = {
     "CRF": "dict(units=3)",
     "CRFModelWrapper": "dict(base_model=keras.Sequential([keras.Input((3, 4))]), units=3)",
     "CharacterBiLSTM": "dict(vocabulary_size=10)",
+    "ConditionalGradient": "dict(learning_rate=0.9)",
+    "CyclicalLearningRate": "dict(initial_learning_rate=0.1, maximal_learning_rate=0.5, "
+    "step_size=3, scale_fn=keras.activations.sigmoid)",
+    "ExponentialCyclicalLearningRate": "dict(initial_learning_rate=0.1, "
+    "maximal_learning_rate=0.5, step_size=3, gamma=0.9)",
+    "Triangular2CyclicalLearningRate": "dict(initial_learning_rate=0.1, "
+    "maximal_learning_rate=0.5, step_size=3)",
+    "TriangularCyclicalLearningRate": "dict(initial_learning_rate=0.1, "
+    "maximal_learning_rate=0.5, step_size=3)",
     "CharacterCNN": "dict(vocabulary_size=10)",
     "DepthwiseSeparableBlock": "dict(filters=4)",
     "DropBlock2D": "dict(rate=0.1)",
