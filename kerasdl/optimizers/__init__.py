@@ -6,24 +6,26 @@ config or instance; trainers use it for `--optimizer`.
 Weight decay: `keras.optimizers.AdamW`/`SGD(weight_decay=...)` decay by
 `learning_rate * weight_decay * var` per step; tfa's AdamW/SGDW decayed by
 `weight_decay * var`. `AdamWTFA` and `SGDWTFA` keep tfa's meaning for runs
-migrated from tfa; their `weight_decay`, and `RectifiedAdam`'s, may be a schedule
-(read at `iterations`, like the learning rate) or a callable, as in tfa.
+migrated from tfa; their `weight_decay`, and `RectifiedAdam`'s and `AdaBelief`'s, may be
+a schedule (read at `iterations`, like the learning rate) or a callable, as in tfa.
 
 Sparse gradients (`tf.IndexedSlices`, an `Embedding`'s on TensorFlow): every kerasdl
 optimizer sums repeated rows first (`sparse.deduplicate`); `Lookahead` and `SAM` hand
 summed gradients on, also to Keras's optimizers. `RectifiedAdam`, `Yogi`, `NovoGrad`,
-`AdamWTFA` and `SGDWTFA` then update rows as tfa 0.23 did (`sparse.GradientRows`): rows
-absent from the gradient keep their values, except in `AdamWTFA`, which (as tfa's AdamW)
-decays only the rows present but takes Adam's step in every row, so a row seen before
-moves by its momentum. Keras's own optimizers decay every row's moments and move every
-row by them.
+`AdaBelief`, `LazyAdam`, `AdamWTFA` and `SGDWTFA` then update rows as tfa 0.23 did
+(`sparse.GradientRows`): rows absent from the gradient keep their values (`LazyAdam`:
+their moments too), except in `AdamWTFA`, which (as tfa's AdamW) decays only the rows
+present but takes Adam's step in every row, so a row seen before moves by its momentum.
+Keras's own optimizers decay every row's moments and move every row by them.
 """
 
 import inspect
 
 import keras
 
+from kerasdl.optimizers.adabelief import AdaBelief
 from kerasdl.optimizers.adamw_tfa import AdamWTFA
+from kerasdl.optimizers.lazy_adam import LazyAdam
 from kerasdl.optimizers.lookahead import Lookahead
 from kerasdl.optimizers.novograd import NovoGrad
 from kerasdl.optimizers.rectified_adam import RectifiedAdam
@@ -32,7 +34,9 @@ from kerasdl.optimizers.sgdw_tfa import SGDWTFA
 from kerasdl.optimizers.yogi import Yogi
 
 __all__ = [
+    "AdaBelief",
     "AdamWTFA",
+    "LazyAdam",
     "Lookahead",
     "NovoGrad",
     "RectifiedAdam",
@@ -43,7 +47,9 @@ __all__ = [
 ]
 
 _KERASDL_OPTIMIZERS = {
+    "adabelief": AdaBelief,
     "adamwtfa": AdamWTFA,
+    "lazyadam": LazyAdam,
     "lookahead": Lookahead,
     "novograd": NovoGrad,
     "radam": RectifiedAdam,
@@ -71,9 +77,9 @@ def get(identifier, **kwargs) -> keras.optimizers.Optimizer:
 
     Names are case-, `_`- and `-`-insensitive: Keras's (`"adam"`, `"AdamW"`,
     `"rmsprop"`, `"lion"`, ...) and kerasdl's (`"radam"`/`"rectified_adam"`,
-    `"yogi"`, `"novograd"`, `"adamw_tfa"`, `"sgdw_tfa"`). `"lookahead_<name>"`
-    wraps `<name>` in `Lookahead` (e.g. `"lookahead_radam"`, the "Ranger"
-    combination). `kwargs` go to the (inner) optimizer's constructor, e.g.
+    `"yogi"`, `"novograd"`, `"adamw_tfa"`, `"sgdw_tfa"`, `"lazy_adam"`, `"adabelief"`).
+    `"lookahead_<name>"` wraps `<name>` in `Lookahead` (e.g. `"lookahead_radam"`, the
+    "Ranger" combination). `kwargs` go to the (inner) optimizer's constructor, e.g.
     `get("yogi", learning_rate=0.01)`. An instance is returned as is.
 
     Example:
