@@ -1,0 +1,425 @@
+"""kerasdl.addons.optimizers' LazyAdam, AdaBelief, ProximalAdagrad, COCOB, ConditionalGradient
+and cyclical learning-rate schedules against tfa 0.23 (issue 20). References:
+`tests/data/addons_optimizer_goldens.npz`, written by
+`tests/data/make_addons_optimizer_goldens.py`; its problems are those of
+`optimizer_goldens.npz` (sparse gradients with repeated indices, a dense least-squares fit)."""
+
+import copy
+import inspect
+import json
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasdl
+import kerasdl.addons as tfa
+
+DATA = pathlib.Path(__file__).parent / "data"
+opt = tfa.optimizers
+TOLERANCE = dict(rtol=1e-4, atol=1e-5)  # as tests/test_optimizers_sparse.py
+
+
+def exponential(initial):
+    return keras.optimizers.schedules.ExponentialDecay(initial, decay_steps=5, decay_rate=0.5)
+
+
+@keras.saving.register_keras_serializable(package="kerasdl_tests")
+def inverse_step(x):
+    return 1.0 / (1.0 + 0.5 * x)
+
+
+# The kerasdl twins of make_addons_optimizer_goldens.py's SCHEDULES and OPTIMIZERS.
+SCHEDULES = {
+    "triangular": lambda: opt.TriangularCyclicalLearningRate(1e-4, 1e-2, step_size=4),
+    "triangular_iterations": lambda: opt.TriangularCyclicalLearningRate(
+        1e-4, 1e-2, step_size=4, scale_mode="iterations"
+    ),
+    "triangular2": lambda: opt.Triangular2CyclicalLearningRate(1e-4, 1e-2, step_size=4),
+    "triangular2_iterations": lambda: opt.Triangular2CyclicalLearningRate(
+        1e-4, 1e-2, step_size=2.5, scale_mode="iterations"
+    ),
+    "exponential": lambda: opt.ExponentialCyclicalLearningRate(1e-3, 1e-1, step_size=3, gamma=0.9),
+    "exponential_cycle": lambda: opt.ExponentialCyclicalLearningRate(
+        1e-3, 1e-1, step_size=5, scale_mode="cycle", gamma=0.5
+    ),
+    "exponential_default_gamma": lambda: opt.ExponentialCyclicalLearningRate(
+        1e-3, 1e-1, step_size=5
+    ),
+    "cyclical_cycle": lambda: opt.CyclicalLearningRate(
+        0.1, 0.5, step_size=3, scale_fn=inverse_step
+    ),
+    "cyclical_iterations": lambda: opt.CyclicalLearningRate(
+        0.5, 0.1, step_size=4.5, scale_fn=inverse_step, scale_mode="iterations"
+    ),
+}
+
+OPTIMIZERS = {
+    "lazy_adam": lambda: opt.LazyAdam(learning_rate=0.05),
+    "lazy_adam_cyclical": lambda: opt.LazyAdam(
+        learning_rate=opt.Triangular2CyclicalLearningRate(0.01, 0.1, step_size=3),
+        beta_1=0.8,
+        epsilon=1e-3,
+    ),
+    "adabelief": lambda: opt.AdaBelief(learning_rate=0.05),
+    "adabelief_wd_warmup_amsgrad": lambda: opt.AdaBelief(
+        learning_rate=0.05,
+        weight_decay=0.01,
+        amsgrad=True,
+        total_steps=20,
+        warmup_proportion=0.2,
+        min_lr=1e-3,
+    ),
+    "adabelief_no_rectify_schedules": lambda: opt.AdaBelief(
+        learning_rate=exponential(0.05), weight_decay=exponential(0.02), rectify=False
+    ),
+    "adabelief_low_threshold": lambda: opt.AdaBelief(
+        learning_rate=0.02, beta_2=0.9, epsilon=1e-10, sma_threshold=4.5
+    ),
+    "proximal_adagrad": lambda: opt.ProximalAdagrad(learning_rate=0.1),
+    "proximal_adagrad_l1_l2": lambda: opt.ProximalAdagrad(
+        learning_rate=0.1,
+        initial_accumulator_value=0.5,
+        l1_regularization_strength=0.05,
+        l2_regularization_strength=0.1,
+    ),
+    "proximal_adagrad_l2": lambda: opt.ProximalAdagrad(
+        learning_rate=0.1, l2_regularization_strength=0.2
+    ),
+    "cocob": lambda: opt.COCOB(),
+    "cocob_alpha": lambda: opt.COCOB(alpha=10.0),
+    "conditional_gradient": lambda: opt.ConditionalGradient(learning_rate=0.9, lambda_=0.1),
+    "conditional_gradient_nuclear": lambda: opt.ConditionalGradient(
+        learning_rate=0.9, lambda_=0.1, ord="nuclear"
+    ),
+    "conditional_gradient_callable": lambda: opt.ConditionalGradient(
+        learning_rate=lambda: 0.8, lambda_=lambda: 0.2, epsilon=1e-5
+    ),
+}
+
+VECTOR_CASES = ("conditional_gradient", "conditional_gradient_nuclear", "cocob", "lazy_adam")
+
+
+@pytest.fixture(scope="module")
+def goldens():
+    return np.load(DATA / "addons_optimizer_goldens.npz")
+
+
+@pytest.fixture(scope="module")
+def problems():
+    return np.load(DATA / "optimizer_goldens.npz")
+
+
+def sparse_trajectory(optimizer, data):
+    table = keras.Variable(data["sparse_table0"])
+    out = []
+    for indices, x, y in zip(
+        data["sparse_indices"], data["sparse_x"], data["sparse_y"], strict=True
+    ):
+        with tf.GradientTape() as tape:
+            rows = tf.gather(table.value, indices)
+            loss = tf.reduce_mean(tf.square(tf.reduce_sum(rows * x, -1) - y))
+        gradient = tape.gradient(loss, table.value)
+        assert isinstance(gradient, tf.IndexedSlices)
+        optimizer.apply_gradients([(gradient, table)])
+        out.append(table.numpy())
+    return np.stack(out)
+
+
+def dense_trajectory(optimizer, data, steps=20):
+    x, y, w = data["dense_inputs"], data["dense_targets"], keras.Variable(data["dense_w0"])
+    out = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w.value) - y))
+        optimizer.apply_gradients([(tape.gradient(loss, w.value), w)])
+        out.append(w.numpy())
+    return np.stack(out)
+
+
+def vector_trajectory(optimizer, data, steps=20):
+    v, s = keras.Variable(data["vector_v0"]), keras.Variable(data["vector_s0"])
+    target, weight = data["vector_target"], data["vector_weight"]
+    out = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(weight * tf.square(v.value - target))
+            loss += 3.0 * tf.square(s.value - 1.5)
+        gradients = tape.gradient(loss, [v.value, s.value])
+        optimizer.apply_gradients(zip(gradients, [v, s], strict=True))
+        out.append(np.concatenate([v.numpy(), [s.numpy()]]))
+    return np.stack(out)
+
+
+def test_goldens_cover_every_case(goldens, problems):
+    for name in OPTIMIZERS:
+        assert f"sparse_{name}" in goldens and f"dense_{name}" in goldens
+    assert {f"vector_{name}" for name in VECTOR_CASES} <= set(goldens)
+    assert {f"schedule_{name}" for name in SCHEDULES} <= set(goldens)
+    indices = problems["sparse_indices"]
+    assert any(len(set(row)) < len(row) for row in indices)  # repeated rows
+
+
+@pytest.mark.parametrize("case", sorted(OPTIMIZERS))
+def test_sparse_trajectory_matches_tfa(goldens, problems, case):
+    got = sparse_trajectory(OPTIMIZERS[case](), problems)
+    np.testing.assert_allclose(got, goldens[f"sparse_{case}"], **TOLERANCE)
+
+
+@pytest.mark.parametrize("case", sorted(OPTIMIZERS))
+def test_dense_trajectory_matches_tfa(goldens, problems, case):
+    got = dense_trajectory(OPTIMIZERS[case](), problems)
+    np.testing.assert_allclose(got, goldens[f"dense_{case}"], **TOLERANCE)
+
+
+@pytest.mark.parametrize("case", VECTOR_CASES)
+def test_vector_and_scalar_trajectory_matches_tfa(goldens, case):
+    got = vector_trajectory(OPTIMIZERS[case](), goldens)
+    np.testing.assert_allclose(got, goldens[f"vector_{case}"], **TOLERANCE)
+
+
+@pytest.mark.parametrize("case", sorted(SCHEDULES))
+def test_schedule_values_match_tfa(goldens, case):
+    schedule = SCHEDULES[case]()
+    steps = range(len(goldens[f"schedule_{case}"]))  # 0..40, several cycles
+    for key, step_of in [
+        (f"schedule_{case}", lambda s: np.float32(s)),
+        (f"schedule_int_{case}", int),
+        (f"schedule_{case}", lambda s: keras.ops.convert_to_tensor(s, "int64")),
+    ]:
+        got = [float(schedule(step_of(step))) for step in steps]
+        np.testing.assert_allclose(got, goldens[key], **TOLERANCE)
+
+
+# --- signatures, configs, saving ----------------------------------------------------------
+
+TFA_CLASSES = {
+    "LazyAdam": lambda: opt.LazyAdam(),
+    "AdaBelief": lambda: opt.AdaBelief(),
+    "ProximalAdagrad": lambda: opt.ProximalAdagrad(),
+    "COCOB": lambda: opt.COCOB(),
+    "ConditionalGradient": lambda: opt.ConditionalGradient(0.1),
+    "CyclicalLearningRate": lambda: opt.CyclicalLearningRate(0.1, 0.5, 3, inverse_step),
+    "TriangularCyclicalLearningRate": lambda: opt.TriangularCyclicalLearningRate(0.1, 0.5, 3),
+    "Triangular2CyclicalLearningRate": lambda: opt.Triangular2CyclicalLearningRate(0.1, 0.5, 3),
+    "ExponentialCyclicalLearningRate": lambda: opt.ExponentialCyclicalLearningRate(0.1, 0.5, 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TFA_CLASSES))
+def test_arguments_and_config_keys_are_tfa_s(goldens, name):
+    reference = json.loads(str(goldens["signatures"]))[name]
+    parameters = inspect.signature(getattr(opt, name).__init__).parameters.values()
+    arguments = [
+        [p.name, "<required>" if p.default is inspect.Parameter.empty else p.default]
+        for p in parameters
+        if p.name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    assert arguments == reference["arguments"]
+    # tf.keras 2's `decay` (inverse-time decay of the learning rate) is not in Keras 3.
+    assert set(reference["config"]) - {"decay"} <= set(TFA_CLASSES[name]().get_config())
+
+
+def test_kerasdl_native_names_are_the_addons_classes():
+    assert kerasdl.optimizers.LazyAdam is opt.LazyAdam
+    assert kerasdl.optimizers.AdaBelief is opt.AdaBelief
+    for name in (
+        "CyclicalLearningRate",
+        "TriangularCyclicalLearningRate",
+        "Triangular2CyclicalLearningRate",
+        "ExponentialCyclicalLearningRate",
+    ):
+        assert getattr(kerasdl.schedules, name) is getattr(opt, name)
+        assert issubclass(getattr(opt, name), keras.optimizers.schedules.LearningRateSchedule)
+    assert isinstance(kerasdl.optimizers.get("lazy_adam", learning_rate=0.1), opt.LazyAdam)
+    assert isinstance(kerasdl.optimizers.get("AdaBelief"), opt.AdaBelief)
+    assert isinstance(kerasdl.optimizers.get("lookahead_adabelief").inner_optimizer, opt.AdaBelief)
+
+
+@pytest.mark.parametrize("case", sorted(set(OPTIMIZERS) - {"conditional_gradient_callable"}))
+def test_optimizer_config_round_trip(problems, case):
+    optimizer = OPTIMIZERS[case]()
+    config = optimizer.get_config()
+    clone = type(optimizer).from_config(copy.deepcopy(config))  # Keras' edits its argument
+    assert clone.get_config() == config
+    restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+    assert type(restored) is type(optimizer) and restored.get_config() == config
+    np.testing.assert_array_equal(
+        dense_trajectory(restored, problems, steps=3), dense_trajectory(optimizer, problems, 3)
+    )
+
+
+def test_callable_lambda_is_saved_by_value_as_tfa():
+    config = opt.ConditionalGradient(0.5, lambda_=lambda: 0.2).get_config()
+    assert config["lambda_"] == pytest.approx(0.2)
+    assert opt.ConditionalGradient.from_config(config).get_config() == config
+
+
+@pytest.mark.parametrize("case", sorted(SCHEDULES))
+def test_schedule_config_round_trip(case):
+    schedule = SCHEDULES[case]()
+    config = schedule.get_config()
+    for restored in (
+        type(schedule).from_config(config),
+        keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule)),
+    ):
+        assert type(restored) is type(schedule) and restored.get_config() == config
+        steps = np.arange(0, 30, dtype="float32")
+        np.testing.assert_array_equal(
+            [float(restored(s)) for s in steps], [float(schedule(s)) for s in steps]
+        )
+
+
+def _model():
+    index = keras.Input((2,), dtype="int32")
+    features = keras.Input((3,))
+    rows = keras.layers.Flatten()(keras.layers.Embedding(6, 3)(index))
+    hidden = keras.layers.Concatenate()([rows, features])
+    return keras.Model([index, features], keras.layers.Dense(1)(hidden))
+
+
+SAVED = {
+    "lazy_adam_cyclical": OPTIMIZERS["lazy_adam_cyclical"],
+    "adabelief_schedules": lambda: opt.AdaBelief(
+        learning_rate=opt.ExponentialCyclicalLearningRate(1e-3, 1e-2, 2, gamma=0.9),
+        weight_decay=exponential(0.01),
+        amsgrad=True,
+        total_steps=10,
+    ),
+    "proximal_adagrad": OPTIMIZERS["proximal_adagrad_l1_l2"],
+    "cocob": OPTIMIZERS["cocob_alpha"],
+    "conditional_gradient": lambda: opt.ConditionalGradient(
+        opt.CyclicalLearningRate(0.5, 0.9, 2, scale_fn=inverse_step), lambda_=0.5
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAVED))
+def test_optimizer_state_survives_keras_file(tmp_path, case):
+    rng = np.random.default_rng(0)
+    x = [rng.integers(0, 6, size=(16, 2)).astype("int32"), rng.normal(size=(16, 3))]
+    y = rng.normal(size=(16, 1))
+    keras.utils.set_random_seed(0)
+    model = _model()
+    model.compile(optimizer=SAVED[case](), loss="mse")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert type(loaded.optimizer) is type(model.optimizer)
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for m in (model, loaded):  # the restored slots and step count carry on the same way
+        m.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+# --- behaviour ----------------------------------------------------------------------------
+
+
+def _embedding_model(table0):
+    """`sum(table[index] * x)`: the goldens' sparse problem as a Keras model."""
+    index = keras.Input((1,), dtype="int32")
+    x = keras.Input((3,))
+    embedding = keras.layers.Embedding(
+        6, 3, embeddings_initializer=keras.initializers.Constant(table0)
+    )
+    rows = keras.layers.Reshape((3,))(embedding(index))
+    return keras.Model([index, x], keras.layers.Dot(axes=1)([rows, x]))
+
+
+@pytest.mark.parametrize(
+    "case, jit_compile",
+    [("lazy_adam_cyclical", False), ("lazy_adam", True), ("adabelief", True)],
+)
+def test_fit_with_embedding_matches_tfa(goldens, problems, case, jit_compile):
+    # model.fit hands the Embedding's gradient over as tf.IndexedSlices, repeats included.
+    model = _embedding_model(problems["sparse_table0"])
+    model.compile(optimizer=OPTIMIZERS[case](), loss="mse", jit_compile=jit_compile)
+    indices, x, y = (problems[k] for k in ("sparse_indices", "sparse_x", "sparse_y"))
+    model.fit(
+        [indices.reshape(-1, 1), x.reshape(-1, 3)],
+        y.reshape(-1, 1),
+        batch_size=indices.shape[1],
+        shuffle=False,
+        epochs=1,
+        verbose=0,
+    )
+    np.testing.assert_allclose(model.get_weights()[0], goldens[f"sparse_{case}"][-1], **TOLERANCE)
+
+
+def test_lazy_adam_leaves_absent_rows_and_their_moments_alone():
+    optimizer = opt.LazyAdam(learning_rate=0.1)
+    table = keras.Variable(np.ones((3, 2), "float32"))
+    seen_once = tf.IndexedSlices(tf.ones((2, 2)), tf.constant([0, 1]), tf.constant([3, 2]))
+    row_0 = tf.IndexedSlices(tf.ones((1, 2)), tf.constant([0]), tf.constant([3, 2]))
+    optimizer.apply_gradients([(seen_once, table)])
+    after_first = table.numpy()
+    m, v = optimizer._momentums[0], optimizer._velocities[0]
+    moments_row_1 = m.numpy()[1], v.numpy()[1]
+    for _ in range(3):
+        optimizer.apply_gradients([(row_0, table)])
+    assert np.all(table.numpy()[1] == after_first[1]) and np.all(table.numpy()[2] == 1.0)
+    assert np.all(m.numpy()[1] == moments_row_1[0]) and np.all(v.numpy()[1] == moments_row_1[1])
+    assert np.all(m.numpy()[2] == 0.0) and not np.allclose(table.numpy()[0], after_first[0])
+
+
+def test_cocob_sparse_step_equals_the_dense_step():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(4, 2)).astype("float32")
+    sparse = tf.IndexedSlices(tf.constant(values), tf.constant([3, 0, 3, 1]), tf.constant([5, 2]))
+    got = []
+    for gradient in (sparse, tf.convert_to_tensor(sparse)):
+        optimizer, variable = opt.COCOB(), keras.Variable(np.ones((5, 2), "float32"))
+        for _ in range(3):
+            optimizer.apply_gradients([(gradient, variable)])
+        got.append([variable.numpy()] + [s.numpy() for s in optimizer.variables[2:]])
+    for sparse_result, dense_result in zip(*got, strict=True):
+        np.testing.assert_allclose(sparse_result, dense_result, rtol=1e-6, atol=1e-7)
+
+
+def test_schedule_passed_as_learning_rate_steps_with_the_optimizer():
+    # SGD on a unit gradient moves each step by the rate at the step before it.
+    schedule = kerasdl.schedules.Triangular2CyclicalLearningRate(0.01, 0.1, step_size=2)
+    variable = keras.Variable(np.zeros(1, "float32"))
+    optimizer = keras.optimizers.SGD(learning_rate=schedule)
+    moves = []
+    for _ in range(10):
+        before = variable.numpy()[0]
+        optimizer.apply_gradients([(np.ones(1, "float32"), variable)])
+        moves.append(before - variable.numpy()[0])
+    np.testing.assert_allclose(moves, [float(schedule(s)) for s in range(10)], rtol=1e-5)
+    assert float(optimizer.learning_rate) == pytest.approx(float(schedule(10)))
+
+
+def test_schedule_in_a_compiled_model_fits_and_reloads(tmp_path):
+    schedule = kerasdl.schedules.ExponentialCyclicalLearningRate(1e-3, 1e-2, 3, gamma=0.95)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule), loss="mse")
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    model.fit(x, x[:, :1], batch_size=4, epochs=1, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert float(loaded.optimizer.learning_rate) == pytest.approx(float(schedule(4)))
+
+
+def test_invalid_arguments_raise_as_tfa():
+    with pytest.raises(ValueError, match="alpha"):
+        opt.COCOB(alpha=0.5)
+    with pytest.raises(ValueError, match="ord"):
+        opt.ConditionalGradient(0.1, ord="spectral")
+    for argument in (
+        "initial_accumulator_value",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+    ):
+        with pytest.raises(ValueError, match=argument):
+            opt.ProximalAdagrad(**{argument: -0.1})
+    with pytest.raises(ValueError, match="rank <= 2"):
+        opt.ConditionalGradient(0.1, ord="nuclear").build([keras.Variable(np.ones((2, 2, 2)))])
+    with pytest.raises(ValueError, match="scale_mode"):
+        opt.TriangularCyclicalLearningRate(0.1, 0.5, 3, scale_mode="epoch")
