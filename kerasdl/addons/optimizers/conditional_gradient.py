@@ -16,8 +16,11 @@ def _top_singular_vector(matrix):
             f"{shape} (tfa failed on them too, in a reshape)"
         )
     as_matrix = ops.reshape(matrix, (1,) * (2 - len(shape)) + shape)
+    dtype = keras.backend.standardize_dtype(as_matrix.dtype)
+    if dtype in ("float16", "bfloat16"):  # TensorFlow's CPU SVD takes float32 and float64
+        as_matrix = ops.cast(as_matrix, "float32")
     u, _, vh = ops.svd(as_matrix, full_matrices=False)
-    return ops.reshape(ops.outer(u[:, 0], vh[0, :]), shape)
+    return ops.cast(ops.reshape(ops.outer(u[:, 0], vh[0, :]), shape), dtype)
 
 
 @keras.saving.register_keras_serializable(package="Addons")
