@@ -46,6 +46,8 @@ def file_run(files, tmp_path_factory):
         f"--train_file={files / 'train.txt'}",
         f"--test_file={files / 'test.txt'}",
         f"--model_dir={model_dir}",
+        "--feature_columns=1",  # the POS tags, served as the input column_1
+        "--casing",
         *SMALL,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -63,6 +65,7 @@ def test_file_run_writes_metrics_and_report(file_run):
     assert metrics["output_scheme"] == "IOB2"
     assert all(not t.startswith(("E-", "S-")) for t in metrics["tags"])  # served in IOB2
     assert metrics["train_sentences"] + metrics["valid_sentences"] == 300
+    assert metrics["flags"]["feature_columns"] == ["1"] and metrics["flags"]["casing"]
     report = (model_dir / "conlleval.txt").read_text()
     assert report.startswith("processed ")
     assert "NP: precision:" in report
@@ -74,7 +77,7 @@ def test_file_run_writes_metrics_and_report(file_run):
     assert "Traceback" not in result.stderr
 
 
-def test_export_serves_token_lists_without_kerasdl(file_run, tmp_path):
+def test_export_serves_tokens_and_their_pos_column_without_kerasdl(file_run, tmp_path):
     import keras
     import tensorflow as tf
 
@@ -86,43 +89,21 @@ def test_export_serves_token_lists_without_kerasdl(file_run, tmp_path):
         ["He", "reckons", "the", "deficit", "", "", "", ""],
         ["Zyxwv", "9,876", "", "", "", "", "", ""],  # unknown word and digits
     ]
-    served = serve_without_kerasdl(model_dir / "export", tmp_path, tokens=batch)
+    pos = [
+        ["NN", "IN", "DT", "NN", "VBZ", "RB", "VBN", "."],
+        ["PRP", "VBZ", "DT", "NN", "", "", "", ""],
+        ["XYZ", "CD", "", "", "", "", "", ""],  # a tag training never saw
+    ]
+    export = model_dir / "export"
+    served = serve_without_kerasdl(export, tmp_path, tokens=batch, column_1=pos)
     assert served["lengths"].tolist() == [8, 4, 2]
     metrics = json.loads((model_dir / "metrics.json").read_text())
     model = keras.models.load_model(model_dir / "model.keras")
-    expected = np.asarray(model(tf.constant(batch)))
+    expected = np.asarray(model([tf.constant(batch), tf.constant(pos)]))
     np.testing.assert_array_equal(served["tag_ids"], expected)
     for row, ids, length in zip(served["tags"].tolist(), expected, served["lengths"], strict=True):
         assert row[:length] == [metrics["tags"][i] for i in ids[:length]]
         assert row[length:] == [""] * (len(row) - length)
-
-
-def test_pos_column_and_casing_train_and_serve_as_named_inputs(files, tmp_path):
-    import keras
-    import tensorflow as tf
-
-    import kerasdl  # noqa: F401  (registers the layers for load_model)
-
-    model_dir = tmp_path / "run"
-    result = run_trainer(
-        APP,
-        f"--train_file={files / 'train.txt'}",
-        f"--test_file={files / 'test.txt'}",
-        f"--model_dir={model_dir}",
-        "--feature_columns=1",
-        "--casing",
-        *SMALL,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads((model_dir / "metrics.json").read_text())
-    assert metrics["flags"]["feature_columns"] == ["1"] and metrics["flags"]["casing"]
-    tokens = [["He", "reckons", "the", "deficit", "."], ["Zyxwv", "9,876", "", "", ""]]
-    pos = [["PRP", "VBZ", "DT", "NN", "."], ["NNP", "CD", "", "", ""]]
-    served = serve_without_kerasdl(model_dir / "export", tmp_path, tokens=tokens, column_1=pos)
-    model = keras.models.load_model(model_dir / "model.keras")
-    expected = np.asarray(model([tf.constant(tokens), tf.constant(pos)]))
-    np.testing.assert_array_equal(served["tag_ids"], expected)
-    assert served["lengths"].tolist() == [5, 2]
 
 
 TFDS_RUN = textwrap.dedent(
