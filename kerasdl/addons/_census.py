@@ -187,21 +187,45 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "metrics.hamming_distance": ("none", "", "not ported yet"),
     "metrics.hamming_loss_fn": ("none", "", "not ported yet"),
     # optimizers
-    "optimizers.AdaBelief": ("none", "", "not ported yet"),
+    "optimizers.AdaBelief": (
+        "addons",
+        "kerasdl.optimizers.AdaBelief",
+        "sparse as tfa; weight_decay a float, schedule or callable",
+    ),
     "optimizers.AdamW": ("addons", "kerasdl.optimizers.AdamWTFA", "decay not scaled by lr, as tfa"),
     "optimizers.AveragedOptimizerWrapper": ("none", "", "base class of MovingAverage/SWA"),
-    "optimizers.COCOB": ("none", "", "not ported yet"),
-    "optimizers.ConditionalGradient": ("none", "", "not ported yet"),
-    "optimizers.CyclicalLearningRate": ("none", "", "not ported yet"),
+    "optimizers.COCOB": (
+        "addons",
+        "keras.optimizers.Optimizer",
+        "sparse gradients take the dense step (tfa: NotImplementedError)",
+    ),
+    "optimizers.ConditionalGradient": (
+        "addons",
+        "keras.optimizers.Optimizer",
+        "a learning-rate schedule works (tfa's failed)",
+    ),
+    "optimizers.CyclicalLearningRate": (
+        "addons",
+        "kerasdl.schedules.CyclicalLearningRate",
+        "scale_fn saved as Keras saves functions",
+    ),
     "optimizers.DecoupledWeightDecayExtension": ("addons", "keras.optimizers.Optimizer", "mixin"),
-    "optimizers.ExponentialCyclicalLearningRate": ("none", "", "not ported yet"),
+    "optimizers.ExponentialCyclicalLearningRate": (
+        "addons",
+        "kerasdl.schedules.ExponentialCyclicalLearningRate",
+        "an int64 step works (tfa's failed)",
+    ),
     "optimizers.KerasLegacyOptimizer": ("none", "", "Keras 3 has no legacy optimizers"),
     "optimizers.LAMB": (
         "addons",
         "keras.optimizers.Lamb",
         "tfa's decay inside the trust ratio; exclusions match variable paths",
     ),
-    "optimizers.LazyAdam": ("none", "", "not ported yet"),
+    "optimizers.LazyAdam": (
+        "addons",
+        "kerasdl.optimizers.LazyAdam",
+        "sparse: rows present only, moments included; amsgrad dense only, as tfa",
+    ),
     "optimizers.Lookahead": (
         "addons",
         "kerasdl.optimizers.Lookahead",
@@ -222,7 +246,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
         "kerasdl.optimizers.NovoGrad",
         "sparse as tfa (rows summed, absent rows untouched); sparse amsgrad works",
     ),
-    "optimizers.ProximalAdagrad": ("none", "", "not ported yet"),
+    "optimizers.ProximalAdagrad": (
+        "addons",
+        "keras.optimizers.Optimizer",
+        "sparse as tfa (rows summed, absent rows untouched)",
+    ),
     "optimizers.RectifiedAdam": (
         "addons",
         "kerasdl.optimizers.RectifiedAdam",
@@ -234,8 +262,16 @@ CENSUS: dict[str, tuple[str, str, str]] = {
         "keras.optimizers.Optimizer",
         "wraps any optimizer; callback form: kerasdl.callbacks.SWA",
     ),
-    "optimizers.Triangular2CyclicalLearningRate": ("none", "", "not ported yet"),
-    "optimizers.TriangularCyclicalLearningRate": ("none", "", "not ported yet"),
+    "optimizers.Triangular2CyclicalLearningRate": (
+        "addons",
+        "kerasdl.schedules.Triangular2CyclicalLearningRate",
+        "",
+    ),
+    "optimizers.TriangularCyclicalLearningRate": (
+        "addons",
+        "kerasdl.schedules.TriangularCyclicalLearningRate",
+        "",
+    ),
     "optimizers.Yogi": (
         "addons",
         "kerasdl.optimizers.Yogi",
