@@ -11,8 +11,9 @@ the trainer's `prepare`: batches, vectors, the model compiled with Adam, clipnor
 cosine schedule), and fitted by `Experiment.fit` (backup, checkpoint, TensorBoard, early
 stopping, `SetEpoch`) with one more callback that scores the test set with conlleval after
 every epoch, off the clock. The recipes train one after the other in this process
-(`--order new,old` swaps them: the first also pays the process's warm-up). Prints epoch, training seconds and test F1 per recipe and when
-each first reaches 93.0 and 94.0 F1; writes the points as JSON and a plot to `--out`.
+(`--order new,old` swaps them: the first also pays the process's warm-up). Prints epoch,
+training seconds and test F1 per recipe and when each first reaches 93.0 and 94.0 F1;
+writes the points as JSON and a plot to `--out`.
 """
 
 from __future__ import annotations
