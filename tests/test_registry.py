@@ -33,6 +33,10 @@ EXAMPLE_ARGUMENTS = {
     "BackupAndRestore": "dict(backup_dir='backup')",
     "CRF": "dict(units=3)",
     "CRFModelWrapper": "dict(base_model=keras.Sequential([keras.Input((3, 4))]), units=3)",
+    "CohenKappa": "dict(num_classes=3)",
+    "HammingLoss": "dict(mode='multilabel')",
+    "MatthewsCorrelationCoefficient": "dict(num_classes=3)",
+    "MultiLabelConfusionMatrix": "dict(num_classes=3)",
     "CharacterBiLSTM": "dict(vocabulary_size=10)",
     "ConditionalGradient": "dict(learning_rate=0.9)",
     "CyclicalLearningRate": "dict(initial_learning_rate=0.1, maximal_learning_rate=0.5, "
