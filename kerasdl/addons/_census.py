@@ -25,6 +25,7 @@ KINDS = ("addons", "kerasdl", "keras", "none")
 _SEQ2SEQ = "seq2seq (attention wrappers, decoders, samplers) is not ported yet"
 _RNN = "tfa's RNN cells are not ported yet"
 _CORR = "tfa's streaming histogram estimate; Keras' `PearsonCorrelation`: exact per batch"
+_CORR_RANK = "tfa's streaming histogram estimate"
 
 CENSUS: dict[str, tuple[str, str, str]] = {
     ".register_all": ("addons", "no-op", "importing kerasdl.addons registers every class"),
@@ -170,22 +171,26 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "losses.triplet_hard_loss": ("addons", "keras.ops", ""),
     "losses.triplet_semihard_loss": ("addons", "keras.ops", "0 (tfa: NaN) without positive pairs"),
     # metrics
-    "metrics.CohenKappa": ("none", "", "not ported yet"),
+    "metrics.CohenKappa": (
+        "addons",
+        "keras.metrics.Metric",
+        "regression predictions clipped to the classes (tfa: an error)",
+    ),
     "metrics.F1Score": ("addons", "keras.metrics.F1Score", "num_classes kept for the config"),
     "metrics.FBetaScore": ("addons", "keras.metrics.FBetaScore", "num_classes kept"),
-    "metrics.GeometricMean": ("none", "", "not ported yet"),
-    "metrics.HammingLoss": ("none", "", "not ported yet"),
-    "metrics.HarmonicMean": ("none", "", "not ported yet"),
-    "metrics.KendallsTauB": ("none", "", "not ported yet"),
-    "metrics.KendallsTauC": ("none", "", "not ported yet"),
-    "metrics.MatthewsCorrelationCoefficient": ("none", "", "not ported yet"),
+    "metrics.GeometricMean": ("addons", "keras.metrics.Metric", ""),
+    "metrics.HammingLoss": ("addons", "keras.metrics.MeanMetricWrapper", ""),
+    "metrics.HarmonicMean": ("addons", "keras.metrics.Mean", ""),
+    "metrics.KendallsTauB": ("addons", "keras.metrics.Metric", _CORR_RANK),
+    "metrics.KendallsTauC": ("addons", "keras.metrics.Metric", _CORR_RANK),
+    "metrics.MatthewsCorrelationCoefficient": ("addons", "keras.metrics.Metric", ""),
     "metrics.MeanMetricWrapper": ("addons", "keras.metrics.MeanMetricWrapper", ""),
-    "metrics.MultiLabelConfusionMatrix": ("none", "", "not ported yet"),
+    "metrics.MultiLabelConfusionMatrix": ("addons", "keras.metrics.Metric", ""),
     "metrics.PearsonsCorrelation": ("addons", "keras.metrics.Metric", _CORR),
     "metrics.RSquare": ("addons", "keras.metrics.R2Score", "multioutput = class_aggregation"),
-    "metrics.SpearmansRank": ("none", "", "not ported yet"),
-    "metrics.hamming_distance": ("none", "", "not ported yet"),
-    "metrics.hamming_loss_fn": ("none", "", "not ported yet"),
+    "metrics.SpearmansRank": ("addons", "keras.metrics.Metric", _CORR_RANK),
+    "metrics.hamming_distance": ("addons", "keras.ops", ""),
+    "metrics.hamming_loss_fn": ("addons", "keras.ops", ""),
     # optimizers
     "optimizers.AdaBelief": (
         "addons",
