@@ -211,19 +211,17 @@ class Experiment:
         labels: Sequence[int],
         class_names: Sequence[str],
     ) -> dict[str, float]:
-        """Test metrics of a classifier, with macro precision and recall, after writing the
-        per-class report and confusion matrix (`kerasdl.reports`) to the model folder.
-        `labels` are the test set's class ids in `test`'s order."""
+        """Test metrics of a classifier, with macro precision and recall, Cohen's kappa and
+        the MCC, after writing the per-class report and confusion matrix
+        (`kerasdl.reports`) to the model folder. `labels` are the test set's class ids in
+        `test`'s order."""
         metrics = model.evaluate(test, return_dict=True, verbose=0)
         predictions = model.predict(test, verbose=0).argmax(-1)
         report = reports.write_classification_report(
             self._folder(), labels, predictions, class_names
         )
-        return {
-            **metrics,
-            "macro_precision": report["macro_precision"],
-            "macro_recall": report["macro_recall"],
-        }
+        summary = ("macro_precision", "macro_recall", "cohen_kappa", "matthews_correlation")
+        return {**metrics, **{name: report[name] for name in summary}}
 
     def save_and_export(self, model: keras.Model, endpoints: dict[str, Any]) -> None:
         """Saves `model` as `{model_dir}/model.keras` and exports it, with the serving

@@ -34,10 +34,16 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -
 def classification_report(
     y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]
 ) -> dict:
-    """Accuracy, per-class precision/recall/F1/support, and their macro averages.
+    """Accuracy, per-class precision/recall/F1/support, their macro averages, Cohen's
+    kappa and the Matthews correlation coefficient.
 
     A class never predicted has precision 0 (and one never present recall 0), as
-    scikit-learn's `zero_division=0`.
+    scikit-learn's `zero_division=0`. Kappa (Cohen 1960, unweighted) is agreement beyond
+    what the two marginals give by chance, `(p_o - p_e) / (1 - p_e)`; the MCC is its
+    multiclass form (Gorodkin 2004), `(c s - sum_k p_k t_k) / sqrt((s^2 - sum_k p_k^2)
+    (s^2 - sum_k t_k^2))` with `c` hits, `s` examples, `p_k`/`t_k` predicted/true counts
+    (the values of `kerasdl.addons.metrics.CohenKappa` and
+    `MatthewsCorrelationCoefficient`). Both are 0 where undefined (one class only).
 
     Example:
 
@@ -60,6 +66,12 @@ def classification_report(
     f1 = np.divide(
         2 * precision * recall, denominator, out=np.zeros_like(hits), where=denominator > 0
     )
+    total = float(matrix.sum())
+    chance = float(predicted @ support) / max(total, 1.0) ** 2
+    observed = hits.sum() / max(total, 1.0)
+    kappa = (observed - chance) / (1 - chance) if chance < 1 else 0.0
+    spread = (total**2 - float(predicted @ predicted)) * (total**2 - float(support @ support))
+    mcc = (hits.sum() * total - float(predicted @ support)) / np.sqrt(spread) if spread else 0.0
     per_class = {
         str(name): {
             "precision": float(precision[i]),
@@ -74,6 +86,8 @@ def classification_report(
         "macro_precision": float(precision.mean()),
         "macro_recall": float(recall.mean()),
         "macro_f1": float(f1.mean()),
+        "cohen_kappa": float(kappa),
+        "matthews_correlation": float(mcc),
         "per_class": per_class,
         "confusion_matrix": matrix.tolist(),
         "class_names": [str(name) for name in class_names],

@@ -76,7 +76,8 @@ def test_a_run_trains_reports_exports_and_writes_metrics(tmp_path):
     metrics = run.evaluate_classifier(model, test, y, ["neg", "pos"])
     predictions = model.predict(x, verbose=0).argmax(-1)
     assert metrics["accuracy"] == pytest.approx(np.mean(predictions == y), abs=1e-6)
-    assert {"loss", "macro_precision", "macro_recall"} <= set(metrics)
+    assert {"loss", "macro_precision", "macro_recall", "cohen_kappa"} <= set(metrics)
+    assert -1 <= metrics["matthews_correlation"] <= 1
 
     signature = [tf.TensorSpec([None, 3], tf.float32, name="x")]
     run.save_and_export(model, {"serving_default": (lambda x: {"p": model(x)}, signature)})

@@ -52,6 +52,25 @@ def test_report_matches_scikit_learn_with_zero_division_0():
     assert np.sum(report["confusion_matrix"]) == len(y_true)
 
 
+def test_kappa_and_mcc_match_scikit_learn_and_the_addons_metrics():
+    import kerasdl.addons as tfa
+
+    for seed in range(3):
+        y_true, y_pred = labels(seed)
+        report = reports.classification_report(y_true, y_pred, NAMES)
+        assert report["cohen_kappa"] == pytest.approx(sk.cohen_kappa_score(y_true, y_pred))
+        mcc = sk.matthews_corrcoef(y_true, y_pred)
+        assert report["matthews_correlation"] == pytest.approx(mcc)
+        kappa_metric = tfa.metrics.CohenKappa(num_classes=4, sparse_labels=True)
+        kappa_metric.update_state(y_true, y_pred)
+        assert report["cohen_kappa"] == pytest.approx(float(kappa_metric.result()), abs=1e-6)
+        mcc_metric = tfa.metrics.MatthewsCorrelationCoefficient(num_classes=4)
+        mcc_metric.update_state(np.eye(4)[y_true], np.eye(4)[y_pred])
+        assert report["matthews_correlation"] == pytest.approx(float(mcc_metric.result()), abs=1e-6)
+    one_class = reports.classification_report([1, 1], [1, 1], ["a", "b"])
+    assert one_class["cohen_kappa"] == 0.0 and one_class["matthews_correlation"] == 0.0
+
+
 def test_a_class_absent_from_the_data_has_recall_0_and_no_support():
     report = reports.classification_report([0, 1, 1], [0, 1, 0], ["a", "b", "c"])
     assert report["per_class"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
