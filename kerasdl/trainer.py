@@ -35,9 +35,9 @@ from absl import app, flags, logging
 from kerasdl.backup import BackupAndRestore
 from kerasdl.data.errors import InputError  # noqa: F401  (re-exported for applications)
 from kerasdl.distribute import STRATEGIES
-from kerasdl.schedules import OneCycle, Warmup
+from kerasdl.schedules import OneCycle, Triangular2CyclicalLearningRate, Warmup
 
-SCHEDULES = ("constant", "cosine", "step", "one_cycle")
+SCHEDULES = ("constant", "cosine", "step", "one_cycle", "cyclical")
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 
@@ -335,8 +335,10 @@ def learning_rate_schedule(
     """A learning-rate schedule by name, over `epochs * steps_per_epoch` steps.
 
     constant; cosine (to 0, Loshchilov & Hutter 2017); step (x0.1 at 50 % and 75 % of
-    training: He et al. 2016's 32k/48k of 64k iterations); one_cycle (Smith & Topin 2019).
-    `warmup_epochs` prepends a linear warm-up from 0 (Goyal et al. 2017) to any of them
+    training: He et al. 2016's 32k/48k of 64k iterations); one_cycle (Smith & Topin 2019);
+    cyclical (Smith 2017's "triangular2": from `learning_rate / 10` up to `learning_rate`
+    and back every 4 epochs, the amplitude halved each cycle; Smith suggests half-cycles
+    of 2-10 epochs, and 2 lets a short run finish its cycles). `warmup_epochs` prepends a linear warm-up from 0 (Goyal et al. 2017) to any of them
     but one_cycle, which has its own.
     """
     total_steps = max(1, steps_per_epoch * epochs)
@@ -350,6 +352,10 @@ def learning_rate_schedule(
         schedule = keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
     elif name == "one_cycle":
         return OneCycle(learning_rate, total_steps)
+    elif name == "cyclical":
+        schedule = Triangular2CyclicalLearningRate(
+            learning_rate / 10, learning_rate, step_size=2 * max(1, steps_per_epoch)
+        )
     else:
         raise InputError("--schedule", f"unknown schedule {name!r}; choose {', '.join(SCHEDULES)}")
     warmup_steps = int(round(warmup_epochs * steps_per_epoch))

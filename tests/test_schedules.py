@@ -35,6 +35,8 @@ def test_one_cycle_and_warmup_round_trip():
         ("cosine", {0: 0.1, 50: 0.05, 100: 0.0}),
         ("step", {50: 0.1, 51: 0.01, 75: 0.01, 76: 0.001}),  # x0.1 after 50 % and 75 %
         ("one_cycle", {0: 0.1 / 25, 30: 0.1, 100: 0.1 / 25 / 1e4}),
+        # 0.01 -> 0.1 in 2 epochs (20 steps) and back; the next cycle peaks at 0.055.
+        ("cyclical", {0: 0.01, 10: 0.055, 20: 0.1, 40: 0.01, 60: 0.055, 80: 0.01}),
     ],
 )
 def test_learning_rate_schedules_by_name(name, values):
