@@ -1,14 +1,17 @@
-"""Training callbacks: gradient diagnostics (GradientMonitor), weight averaging (SWA) and
-an early stopping whose state survives a resume (EarlyStopping)."""
+"""Training callbacks: gradient diagnostics (GradientMonitor), weight averaging (SWA), an
+early stopping whose state survives a resume (EarlyStopping) and a time budget
+(TimeStopping, tfa's, which the trainers' `--time_budget` uses)."""
 
+import datetime
 import math
+import time
 import warnings
 
 import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["SWA", "EarlyStopping", "GradientMonitor"]
+__all__ = ["SWA", "EarlyStopping", "GradientMonitor", "TimeStopping"]
 
 
 class EarlyStopping(keras.callbacks.EarlyStopping):
@@ -424,3 +427,41 @@ def recompute_batch_norm_statistics(model, data, batch_size: int = 32) -> int:
         for layer, momentum in zip(batch_norms, momenta, strict=True):
             layer.momentum = momentum
     return count
+
+
+@keras.saving.register_keras_serializable(package="kerasdl")
+class TimeStopping(keras.callbacks.Callback):
+    """Stops `fit` at the end of the first epoch that ends `seconds` after training began.
+
+    Args:
+        seconds: the time budget (default one day).
+        verbose: print the epoch at which training stopped.
+    """
+
+    def __init__(self, seconds: int = 86400, verbose: int = 0):
+        super().__init__()
+        self.seconds = seconds
+        self.verbose = verbose
+        self.stopped_epoch = None
+
+    def on_train_begin(self, logs=None):
+        self.stopping_time = time.time() + self.seconds
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.time() >= self.stopping_time:
+            self.model.stop_training = True
+            self.stopped_epoch = epoch
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch is not None and self.verbose > 0:
+            formatted = datetime.timedelta(seconds=self.seconds)
+            print(
+                f"Timed stopping at epoch {self.stopped_epoch + 1} after training for {formatted}"
+            )
+
+    def get_config(self):
+        return {"seconds": self.seconds, "verbose": self.verbose}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

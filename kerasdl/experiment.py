@@ -29,7 +29,7 @@ import tensorflow as tf
 from absl import flags
 
 from kerasdl import distribute, reports, trainer
-from kerasdl.callbacks import EarlyStopping
+from kerasdl.callbacks import EarlyStopping, TimeStopping
 from kerasdl.export import export_saved_model
 from kerasdl.faults import kill_point
 
@@ -172,7 +172,8 @@ class Experiment:
             epoch_keyed: objects with `set_epoch(epoch)` (`kerasdl.data.epochs.EpochShuffle`,
                 `Augmenter`), told each epoch so that its data depends on `(seed, epoch)`
                 alone and a resumed run sees the batches an uninterrupted one would.
-            early_stopping: the early-stopping callback; default a
+            early_stopping: the early-stopping callback (`--time_budget` adds a
+                `TimeStopping`, which ends training after the epoch that spends it); default a
                 `kerasdl.callbacks.EarlyStopping` on `val_loss` with `--early_stopping_patience`
                 (none when that is 0). Its state travels in the backups.
             backup: False for a fit that is not the run's result (a cross-validation fold):
@@ -190,6 +191,8 @@ class Experiment:
         if backup:
             standard = trainer.standard_callbacks(self._folder(), stateful_callbacks=stopping)
         standard += [*stopping, trainer.SetEpoch(*epoch_keyed)]
+        if values.time_budget:
+            standard.append(TimeStopping(values.time_budget, verbose=1))
         with trainer.Stopwatch() as clock:
             history = model.fit(
                 train,

@@ -99,6 +99,13 @@ def define_common_flags(
             default["validation_fraction"],
             "Share of the training data held out for validation when there is no validation set.",
         ),
+        (
+            "float",
+            "time_budget",
+            0.0,
+            "Stop training after the epoch that passes this many seconds, then evaluate and "
+            "export as usual; 0: off.",
+        ),
         ("integer", "seed", 42, "Seeds Python, NumPy, TensorFlow and the data order."),
         ("bool", "deterministic", False, "Enable TensorFlow op determinism."),
         ("bool", "mixed_precision", False, "mixed_float16 on GPU, mixed_bfloat16 on CPU/TPU."),
@@ -263,6 +270,8 @@ def configure(flag_values: flags.FlagValues) -> None:
     )
     if flag_values.warmup_epochs < 0:
         raise InputError("--warmup_epochs", f"must be >= 0, got {flag_values.warmup_epochs}")
+    if flag_values.time_budget < 0:
+        raise InputError("--time_budget", f"must be >= 0 seconds, got {flag_values.time_budget}")
     if flag_values.early_stopping_patience < 0:
         raise InputError(
             "--early_stopping_patience", f"must be >= 0, got {flag_values.early_stopping_patience}"
@@ -338,8 +347,9 @@ def learning_rate_schedule(
     training: He et al. 2016's 32k/48k of 64k iterations); one_cycle (Smith & Topin 2019);
     cyclical (Smith 2017's "triangular2": from `learning_rate / 10` up to `learning_rate`
     and back every 4 epochs, the amplitude halved each cycle; Smith suggests half-cycles
-    of 2-10 epochs, and 2 lets a short run finish its cycles). `warmup_epochs` prepends a linear warm-up from 0 (Goyal et al. 2017) to any of them
-    but one_cycle, which has its own.
+    of 2-10 epochs, and 2 lets a short run finish its cycles). `warmup_epochs` prepends a
+    linear warm-up from 0 (Goyal et al. 2017) to any of them but one_cycle, which has its
+    own.
     """
     total_steps = max(1, steps_per_epoch * epochs)
     if name == "constant":

@@ -129,6 +129,16 @@ def test_a_given_early_stopping_replaces_the_flags_own(tmp_path):
     assert len(history.epoch) == 1
 
 
+def test_a_spent_time_budget_ends_training_after_that_epoch(tmp_path):
+    run = Experiment("toy", parsed_flags(tmp_path, "--epochs=5", "--time_budget=0.001"))
+    x, y = toy_data()
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+    model = toy_model()
+    run.compile(model, loss="sparse_categorical_crossentropy", metrics=[], steps_per_epoch=3)
+    history = run.fit(model, data, data)
+    assert len(history.epoch) == 1 and run.epochs_run == 1  # then evaluate and export as usual
+
+
 @pytest.mark.parametrize(
     "args, groups, problem",
     [
@@ -143,6 +153,7 @@ def test_a_given_early_stopping_replaces_the_flags_own(tmp_path):
         ),
         (["--embeddings_file=/no/such.txt"], (trainer.define_vocabulary_flags,), "no such file"),
         (["--epochs=0"], (), "--epochs: must be greater than 0"),
+        (["--time_budget=-5"], (), "--time_budget: must be >= 0 seconds, got -5.0"),
     ],
 )
 def test_each_flag_group_is_checked_in_one_wording(tmp_path, args, groups, problem):
