@@ -80,22 +80,15 @@ def time_recipe(name: str, recipe: list[str], args: argparse.Namespace) -> list[
         data, _, output_scheme = tagger_app.load_data()
         if args.sentences:
             data.train = data.train.subset(range(min(args.sentences, len(data.train))))
-        setup = tagger_app.prepare(run, data)
+        setup = tagger_app.prepare(run, data, output_scheme)
         print(
             f"\n{name} ({' '.join(recipe) or 'defaults'}): {len(setup.train)} training, "
             f"{len(setup.valid)} validation sentences, {setup.model.count_params()} parameters\n"
             f"{'epoch':>5} {'train s':>10} {'test F1':>8}"
         )
-        tagger = tagger_app.Tagger(
-            setup.model, setup.preprocessor, data.tags, data.scheme, output_scheme
-        )
-        test_f1 = TestF1(tagger, data.test)  # last, so that the others' work is on the clock
+        test_f1 = TestF1(setup.tagger, data.test)  # last: the others' work is on the clock
         run.fit(
-            setup.model,
-            setup.training,
-            setup.validation,
-            epoch_keyed=[setup.shuffle],
-            callbacks=[test_f1],
+            setup.model, setup.training, setup.validation, **setup.fit_options, callbacks=[test_f1]
         )
     keras.backend.clear_session(free_memory=True)
     return test_f1.points

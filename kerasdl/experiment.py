@@ -164,6 +164,7 @@ class Experiment:
         epoch_keyed: Iterable = (),
         early_stopping: keras.callbacks.Callback | None = None,
         backup: bool = True,
+        epoch_metrics: Sequence[keras.callbacks.Callback] = (),
         callbacks: Sequence[keras.callbacks.Callback] = (),
     ) -> keras.callbacks.History:
         """`model.fit` for `--epochs` with the standard callbacks; returns the history.
@@ -178,6 +179,8 @@ class Experiment:
                 (none when that is 0). Its state travels in the backups.
             backup: False for a fit that is not the run's result (a cross-validation fold):
                 no backup, checkpoint or TensorBoard, only the early stopping.
+            epoch_metrics: callbacks that add entries to each epoch's logs (a validation
+                F1, say), called first, so that early stopping and the backups see them.
             callbacks: more callbacks, called after the standard ones (a benchmark's
                 per-epoch scoring, say).
         """
@@ -198,7 +201,7 @@ class Experiment:
                 train,
                 validation_data=valid,
                 epochs=values.epochs,
-                callbacks=[*standard, *callbacks],
+                callbacks=[*epoch_metrics, *standard, *callbacks],
                 shuffle=False,  # the datasets reshuffle themselves every epoch, from --seed
                 verbose=trainer.progress_verbosity(),
             )

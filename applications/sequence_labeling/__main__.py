@@ -21,6 +21,7 @@ from absl import flags
 
 from applications.sequence_labeling import recipes
 from kerasdl import conlleval, trainer
+from kerasdl.callbacks import EarlyStopping
 from kerasdl.data import splits, tagging
 from kerasdl.data.embeddings import coverage
 from kerasdl.data.epochs import EpochShuffle
@@ -62,12 +63,12 @@ def main(argv):
     check_flags()
     run = Experiment(TASK)
     data, input_scheme, output_scheme = load_data()
-    setup = prepare(run, data)
+    setup = prepare(run, data, output_scheme)
     model, preprocessor, valid = setup.model, setup.preprocessor, setup.valid
-    run.fit(model, setup.training, setup.validation, epoch_keyed=[setup.shuffle])
+    run.fit(model, setup.training, setup.validation, **setup.fit_options)
 
     # Evaluate with conlleval, report per type, export.
-    tagger = Tagger(model, preprocessor, data.tags, data.scheme, output_scheme)
+    tagger = setup.tagger
     with trainer.Stopwatch() as test_clock:
         test_scores = conlleval.evaluate(tagger.gold(data.test), tagger.predict(data.test))
     valid_scores = conlleval.evaluate(tagger.gold(valid), tagger.predict(valid))
@@ -106,11 +107,14 @@ def main(argv):
     )
 
 
-def prepare(run: Experiment, data: tagging.TaggingData) -> types.SimpleNamespace:
+def prepare(
+    run: Experiment, data: tagging.TaggingData, output_scheme: str | None
+) -> types.SimpleNamespace:
     """Everything `fit` needs, as the recipe builds it: a validation split carved from
     train unless --valid_file; vocabularies from the (remaining) training sentences;
     batches of similar length; the model, compiled with the schedule over the batches
-    counted. The benchmarks call this too."""
+    counted; the tagger that predicts in `output_scheme`, and the validation F1 that picks
+    the epoch kept. The benchmarks call this too."""
     train, valid = data.train, data.valid
     if valid is None:
         train, valid = splits.holdout(train, FLAGS.validation_fraction, FLAGS.seed)
@@ -129,13 +133,31 @@ def prepare(run: Experiment, data: tagging.TaggingData) -> types.SimpleNamespace
         steps_per_epoch=steps_per_epoch,
         clipnorm=FLAGS.clipnorm,
     )
+    # The epoch kept is the one of the best validation F1 (Lample et al. 2016; Ma & Hovy
+    # 2016), not of the lowest validation loss: on NER the loss turns up epochs before
+    # the F1 stops rising.
+    tagger = Tagger(model, preprocessor, data.tags, data.scheme, output_scheme)
+    stopping = None
+    if FLAGS.early_stopping_patience:
+        stopping = EarlyStopping(
+            monitor="val_f1",
+            mode="max",
+            patience=FLAGS.early_stopping_patience,
+            restore_best_weights=True,
+            ties="later",
+        )
     return types.SimpleNamespace(
+        tagger=tagger,
+        fit_options=dict(
+            epoch_keyed=[shuffle],  # batches and OOV draws keyed on (seed, epoch)
+            epoch_metrics=[ValidationF1(tagger, valid)],
+            early_stopping=stopping,
+        ),
         model=model,
         train=train,
         valid=valid,
         preprocessor=preprocessor,
         batches=batches,
-        shuffle=shuffle,
         training=training,
         validation=tagging.make_dataset(valid, **batches),
         vectors_coverage=vectors_coverage,
@@ -158,6 +180,19 @@ def training_batches(run, train, batches, shuffle) -> tf.data.Dataset:
         singletons=singletons,
     )
     return run.skip_short_batches(dataset)
+
+
+class ValidationF1(keras.callbacks.Callback):
+    """Adds `val_f1`, conlleval's chunk F1 of the validation sentences, to each epoch's
+    logs (for early stopping and the history)."""
+
+    def __init__(self, tagger: "Tagger", corpus: tagging.TaggedCorpus):
+        super().__init__()
+        self.tagger, self.corpus, self.gold = tagger, corpus, tagger.gold(corpus)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["val_f1"] = conlleval.evaluate(self.gold, self.tagger.predict(self.corpus)).f1
 
 
 class Tagger:
