@@ -7,6 +7,11 @@ from kerasdl.addons.optimizers.averaged_weights import AveragedWeights
 from kerasdl.optimizers.wrapper import OptimizerWrapper
 
 
+def _value_of(variable):
+    """An initializer that gives `variable`'s value when the average is created."""
+    return lambda shape, dtype=None: ops.cast(ops.convert_to_tensor(variable), dtype)
+
+
 @keras.saving.register_keras_serializable(package="Addons")
 class MovingAverage(AveragedWeights, OptimizerWrapper):
     """Keeps an exponential moving average of the weights an inner optimizer trains.
@@ -63,9 +68,13 @@ class MovingAverage(AveragedWeights, OptimizerWrapper):
         if self.built:
             return
         super().build(var_list)
-        self._averages = [self.add_variable_from_reference(v, "average") for v in var_list]
-        for average, variable in zip(self._averages, var_list, strict=True):
-            average.assign(variable)
+        # The weights' values are the initializer, not an assign after creation: `fit`
+        # (without a distribution strategy) builds the optimizer while tracing its train
+        # step, and tf.function runs only the variables' initializers from that trace.
+        self._averages = [
+            self.add_variable_from_reference(v, "average", initializer=_value_of(v))
+            for v in var_list
+        ]
 
     lr = OptimizerWrapper.learning_rate
 
