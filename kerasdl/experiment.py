@@ -190,10 +190,10 @@ class Experiment:
                 patience=values.early_stopping_patience, restore_best_weights=True
             )
         stopping = [early_stopping] if early_stopping is not None else []
-        standard = []
+        standard = list(stopping)
         if backup:
             standard = trainer.standard_callbacks(self._folder(), stateful_callbacks=stopping)
-        standard += [*stopping, trainer.SetEpoch(*epoch_keyed)]
+        standard += [trainer.SetEpoch(*epoch_keyed)]
         if values.time_budget:
             standard.append(TimeStopping(values.time_budget, verbose=1))
         with trainer.Stopwatch() as clock:

@@ -378,12 +378,14 @@ def standard_callbacks(model_dir: str, stateful_callbacks=()) -> list[keras.call
     - `{model_dir}/backup`: weights, optimizer state and epoch after every epoch, written
       atomically; rerunning the same command resumes from there. Removed when training ends.
       It also holds the state of `stateful_callbacks` (e.g. a
-      `kerasdl.callbacks.EarlyStopping`, which the caller adds to the list itself).
+      `kerasdl.callbacks.EarlyStopping`), which come in the list just before it: each
+      epoch's backup holds their state after that epoch, not before it.
     - `{model_dir}/checkpoint.keras`: the whole model after the latest epoch.
     - `{model_dir}/logs`: TensorBoard scalars.
     """
     return [
         StopOnNonFiniteLoss(),  # first: nothing else sees a broken step
+        *stateful_callbacks,
         BackupAndRestore(
             os.path.join(model_dir, "backup"), stateful_callbacks=list(stateful_callbacks)
         ),

@@ -129,6 +129,22 @@ def test_a_given_early_stopping_replaces_the_flags_own(tmp_path):
     assert len(history.epoch) == 1
 
 
+def test_each_backup_holds_the_early_stopping_state_after_its_epoch(tmp_path):
+    # The backup callback used to come before the early stopping in the list, so the
+    # backup of epoch e held the state after epoch e - 1: a run resumed there compared its
+    # next epoch with a stale best and could stop (and keep weights) unlike an
+    # uninterrupted one.
+    run = Experiment("toy", parsed_flags(tmp_path, "--epochs=2"))
+    x, y = toy_data()
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+    model = toy_model()
+    run.compile(model, loss="sparse_categorical_crossentropy", metrics=[], steps_per_epoch=3)
+    stopping = kerasdl.callbacks.EarlyStopping(monitor="val_loss", patience=5)
+    history = run.fit(model, data, data, early_stopping=stopping)
+    state = json.loads((tmp_path / "backup" / "epoch-000002" / "state.json").read_text())
+    assert state["callbacks"][0]["best"] == pytest.approx(min(history.history["val_loss"]))
+
+
 def test_a_spent_time_budget_ends_training_after_that_epoch(tmp_path):
     run = Experiment("toy", parsed_flags(tmp_path, "--epochs=5", "--time_budget=0.001"))
     x, y = toy_data()
