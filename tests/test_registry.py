@@ -34,6 +34,13 @@ EXAMPLE_ARGUMENTS = {
     "CRF": "dict(units=3)",
     "CRFModelWrapper": "dict(base_model=keras.Sequential([keras.Input((3, 4))]), units=3)",
     "CohenKappa": "dict(num_classes=3)",
+    "CorrelationCost": "dict(kernel_size=1, max_displacement=1, stride_1=1, stride_2=1, pad=1, "
+    "data_format='channels_last')",
+    "EmbeddingBag": "dict(input_dim=4, output_dim=2)",
+    "Maxout": "dict(num_units=2)",
+    "MaxUnpooling2DV2": "dict(output_size=(1, 4, 4, 1))",
+    "NoisyDense": "dict(units=2)",
+    "SpatialPyramidPooling2D": "dict(bins=[1, 2])",
     "HammingLoss": "dict(mode='multilabel')",
     "MatthewsCorrelationCoefficient": "dict(num_classes=3)",
     "MultiLabelConfusionMatrix": "dict(num_classes=3)",
