@@ -6,8 +6,13 @@ import keras
 from keras import ops
 
 from kerasdl._keras_private import get_keras_mask
+from kerasdl.addons.metrics.cohens_kappa import CohenKappa
+from kerasdl.addons.metrics.matthews_correlation_coefficient import (
+    MatthewsCorrelationCoefficient,
+)
 
-__all__ = ["MaskedTokenAccuracy"]
+# Cohen's kappa and the MCC are tfa's (`kerasdl.addons.metrics`), under kerasdl's names too.
+__all__ = ["CohenKappa", "MaskedTokenAccuracy", "MatthewsCorrelationCoefficient"]
 
 
 @keras.saving.register_keras_serializable(package="kerasdl")
