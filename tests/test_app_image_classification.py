@@ -84,6 +84,7 @@ def test_export_resizes_images_of_another_size(default_run, tmp_path):
     assert (served["class_ids"] == data.y_test[:200]).mean() > 0.8
 
 
+@pytest.mark.slow  # 37 s; test_recovery.py's kill points resume bit-exactly in the fast tier
 def test_killed_run_resumes_from_backup_and_finishes(tmp_path):
     model_dir = tmp_path / "run"
     # 12 epochs: long enough that the kill, as soon as the first backup exists, leaves

@@ -103,6 +103,7 @@ TEXT_CASES = {
             "train_file": tsv([("pos", "a"), ("neg", "b"), ("pos", "!"), ("neg", "é")] * 3),
             "test_file": tsv([("pos", "a"), ("neg", "z")]),
         },
+        slow=True,
     ),
     "300_token_texts": Case(
         TEXT,
@@ -136,6 +137,7 @@ TEXT_CASES = {
             "train_file": tsv([(label, text.replace(" ", "\t", 1)) for label, text in MOVIES]),
             "test_file": tsv([("pos", "great\tfun\tfilm"), ("neg", "dull \t slow")]),
         },
+        slow=True,
     ),
     "no_final_newline": Case(
         TEXT,
@@ -143,11 +145,13 @@ TEXT_CASES = {
             "train_file": tsv(MOVIES, final_newline=False),
             "test_file": tsv(MOVIES[:2], final_newline=False),
         },
+        slow=True,
     ),
     "crlf_line_ends": Case(
         TEXT,
         {"train_file": tsv(MOVIES, "\r\n"), "test_file": tsv(MOVIES[:3], "\r\n")},
         check=classes(2),
+        slow=True,
     ),
     "utf8_bom": Case(
         TEXT,
@@ -551,4 +555,4 @@ def test_odd_but_valid_input_trains_evaluates_exports_and_serves_slow(name, resu
 def test_the_sweep_covers_at_least_18_cases_of_both_trainers():
     assert len(CASES) >= 18
     assert {case.trainer for case in CASES.values()} == {TEXT, TAGGING}
-    assert sum(not case.slow for case in CASES.values()) >= 8
+    assert sum(not case.slow for case in CASES.values()) >= 8  # the rest: pytest -m slow

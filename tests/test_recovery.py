@@ -42,6 +42,7 @@ def uninterrupted(tmp_path_factory):
     return final_state(model_dir)
 
 
+@pytest.mark.slow  # 20 s; the fast tier's resume case compares bit for bit too
 def test_deterministic_runs_are_bit_identical(uninterrupted, tmp_path):
     result = train(tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
