@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+import trajectories
 
 import kerasdl
 import kerasdl.addons as tfa
@@ -52,31 +53,10 @@ def problems():
     return np.load(DATA / "optimizer_goldens.npz")
 
 
-def sparse_trajectory(optimizer, data):
-    table = keras.Variable(data["sparse_table0"])
-    out = []
-    for indices, x, y in zip(
-        data["sparse_indices"], data["sparse_x"], data["sparse_y"], strict=True
-    ):
-        with tf.GradientTape() as tape:
-            rows = tf.gather(table.value, indices)
-            loss = tf.reduce_mean(tf.square(tf.reduce_sum(rows * x, -1) - y))
-        gradient = tape.gradient(loss, table.value)
-        assert isinstance(gradient, tf.IndexedSlices)
-        optimizer.apply_gradients([(gradient, table)])
-        out.append(table.numpy())
-    return np.stack(out)
-
-
 def dense_trajectory(optimizer, data, steps=20):
-    x, y, w = data["dense_inputs"], data["dense_targets"], keras.Variable(data["dense_w0"])
-    out = []
-    for _ in range(steps):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(tf.matmul(x, w.value) - y))
-        optimizer.apply_gradients([(tape.gradient(loss, w.value), w)])
-        out.append(w.numpy())
-    return np.stack(out)
+    return trajectories.dense_trajectory(
+        optimizer, data["dense_inputs"], data["dense_targets"], data["dense_w0"], steps
+    )
 
 
 def vector_trajectory(optimizer, data, steps=20):
@@ -104,7 +84,7 @@ def test_goldens_cover_every_case(goldens, problems):
 
 @pytest.mark.parametrize("case", sorted(OPTIMIZERS))
 def test_sparse_trajectory_matches_tfa(goldens, problems, case):
-    got = sparse_trajectory(OPTIMIZERS[case](), problems)
+    got = trajectories.sparse_trajectory(OPTIMIZERS[case](), problems)
     np.testing.assert_allclose(got, goldens[f"sparse_{case}"], **TOLERANCE)
 
 

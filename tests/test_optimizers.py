@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from conftest import script_result
+from trajectories import dense_trajectory
 
 from kerasdl import optimizers as kdo
 
@@ -42,18 +43,6 @@ MAKERS = {
 }
 
 
-def _trajectory(optimizer, x, y, w0, steps):
-    """Full-batch steps on mean((x @ w - y)^2), the golden cases' problem."""
-    w = keras.Variable(w0)
-    out = []
-    for _ in range(steps):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(tf.matmul(x, w.value) - y))
-        optimizer.apply_gradients([(tape.gradient(loss, w.value), w)])
-        out.append(w.numpy())
-    return np.stack(out)
-
-
 @pytest.fixture(scope="module")
 def golden_optimizers(golden):
     cases = json.loads((golden / "cases.json").read_text())["optimizers.npz"]
@@ -61,12 +50,12 @@ def golden_optimizers(golden):
 
 
 @pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
-def test_matches_tfa_golden_trajectory(golden_optimizers, case):
+def test_matches_tfa_goldendense_trajectory(golden_optimizers, case):
     data, cases = golden_optimizers
     assert case in cases["cases"]
     assert cases["tolerance"] == "rtol 1e-4, atol 1e-5"
     reference = data[case]
-    got = _trajectory(GOLDEN_CASES[case](), data["X"], data["Y"], data["w0"], len(reference))
+    got = dense_trajectory(GOLDEN_CASES[case](), data["X"], data["Y"], data["w0"], len(reference))
     np.testing.assert_allclose(got, reference, rtol=1e-4, atol=1e-5)
 
 
@@ -157,7 +146,7 @@ def test_config_round_trip(name):
     y = x @ np.ones((3, 2), "float32")
     w0 = np.zeros((3, 2), "float32")
     np.testing.assert_allclose(
-        _trajectory(optimizer, x, y, w0, 5), _trajectory(clone, x, y, w0, 5), rtol=1e-6
+        dense_trajectory(optimizer, x, y, w0, 5), dense_trajectory(clone, x, y, w0, 5), rtol=1e-6
     )
 
 

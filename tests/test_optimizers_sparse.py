@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from conftest import script_result
+from trajectories import sparse_trajectory
 
 from kerasdl import optimizers as kdo
 from kerasdl.optimizers.sparse import deduplicate
@@ -127,22 +128,6 @@ def goldens():
     return np.load(GOLDENS)
 
 
-def _sparse_trajectory(optimizer, data):
-    table = keras.Variable(data["sparse_table0"])
-    out = []
-    for indices, x, y in zip(
-        data["sparse_indices"], data["sparse_x"], data["sparse_y"], strict=True
-    ):
-        with tf.GradientTape() as tape:
-            rows = tf.gather(table.value, indices)
-            loss = tf.reduce_mean(tf.square(tf.reduce_sum(rows * x, -1) - y))
-        gradient = tape.gradient(loss, table.value)
-        assert isinstance(gradient, tf.IndexedSlices)
-        optimizer.apply_gradients([(gradient, table)])
-        out.append(table.numpy())
-    return np.stack(out)
-
-
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_deduplicate_sums_repeated_rows_with_static_shapes(jit_compile):
     @tf.function(jit_compile=jit_compile)
@@ -178,7 +163,7 @@ def test_goldens_cover_every_case(goldens):
 @pytest.mark.parametrize("case", sorted(SPARSE_CASES))
 def test_sparse_trajectory_matches_tfa(goldens, case):
     reference = goldens[f"sparse_{case}"]
-    got = _sparse_trajectory(SPARSE_CASES[case](), goldens)
+    got = sparse_trajectory(SPARSE_CASES[case](), goldens)
     np.testing.assert_allclose(got, reference, rtol=1e-4, atol=1e-5)
 
 
@@ -201,9 +186,9 @@ def test_sgdw_without_momentum_decays_sparse_rows_unlike_tfa(goldens):
     # decay extension there), so its trajectory is that of no decay at all. kerasdl decays
     # the rows present, as tfa's SGDW with momentum and AdamW do.
     reference = goldens["sparse_sgdw"]
-    no_decay = _sparse_trajectory(kdo.SGDWTFA(0.0, learning_rate=0.1), goldens)
+    no_decay = sparse_trajectory(kdo.SGDWTFA(0.0, learning_rate=0.1), goldens)
     np.testing.assert_allclose(no_decay, reference, rtol=1e-4, atol=1e-5)
-    got = _sparse_trajectory(kdo.SGDWTFA(0.01, learning_rate=0.1), goldens)
+    got = sparse_trajectory(kdo.SGDWTFA(0.01, learning_rate=0.1), goldens)
     assert np.all(got[:, 5] == goldens["sparse_table0"][5])
     np.testing.assert_allclose(
         got[0, 1],
