@@ -46,8 +46,7 @@ def file_run(files, tmp_path_factory):
         f"--train_file={files / 'train.txt'}",
         f"--test_file={files / 'test.txt'}",
         f"--model_dir={model_dir}",
-        "--feature_columns=1",  # the POS tags, served as the input column_1
-        "--casing",
+        "--recipe=features",  # the POS column (served as the input column_1) and casing
         *SMALL,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -65,6 +64,7 @@ def test_file_run_writes_metrics_and_report(file_run):
     assert metrics["output_scheme"] == "IOB2"
     assert all(not t.startswith(("E-", "S-")) for t in metrics["tags"])  # served in IOB2
     assert metrics["train_sentences"] + metrics["valid_sentences"] == 300
+    assert metrics["flags"]["recipe"] == "features"
     assert metrics["flags"]["feature_columns"] == ["1"] and metrics["flags"]["casing"]
     report = (model_dir / "conlleval.txt").read_text()
     assert report.startswith("processed ")

@@ -210,6 +210,11 @@ CASES = {
         lambda d: [*tagging_flags(d), "--train_scheme=BIOES", "--output_scheme=IOB1"],
         "--output_scheme: a model trained in BIOES cannot serve IOB1",
     ),
+    "tagging_unknown_recipe": (
+        TAGGING,
+        lambda d: [*tagging_flags(d), "--recipe=pos"],
+        "--recipe=pos: value should be one of",
+    ),
     "tagging_feature_column_not_a_number": (
         TAGGING,
         lambda d: [*tagging_flags(d), "--feature_columns=pos"],

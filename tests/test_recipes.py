@@ -33,7 +33,9 @@ recipes = importlib.import_module(f"applications.{task}.recipes")
 importlib.import_module(f"applications.{task}.__main__")
 flags.FLAGS(["trainer"])
 shared = {k: flags.FLAGS[k].value for k in recipes.DEFAULTS if k in flags.FLAGS}
-print(json.dumps({"flags": shared, "defaults": recipes.DEFAULTS}))
+named = {k for recipe in getattr(recipes, "RECIPES", {}).values() for k in recipe}
+unknown = sorted(named - set(flags.FLAGS))
+print(json.dumps({"flags": shared, "defaults": recipes.DEFAULTS, "unknown": unknown}))
 """
 
 
@@ -54,5 +56,7 @@ def test_defaults_are_the_trainers_flag_defaults(task):
     if kernel_sizes is not None:  # a list flag holds strings
         assert [int(size) for size in kernel_sizes] == defaults["kernel_sizes"]
     assert flags == {name: defaults[name] for name in flags}
-    # Every recipe setting is a flag (apart from what only the benchmarks set).
+    # Every recipe setting is a flag (apart from what only the benchmarks set), and so is
+    # every setting of a named recipe.
     assert set(defaults) - set(flags) - {"kernel_sizes"} == set()
+    assert found["unknown"] == []

@@ -35,6 +35,9 @@ trainer.define_common_flags(task=TASK, defaults=recipes.DEFAULTS)
 trainer.define_dataset_flags("conll2003, conll2002 (conll2002/es), wikiann/en")
 trainer.define_file_flags("CoNLL columns, a blank line between sentences")
 trainer.define_model_flag(recipes.MODELS, "The tagger.")
+flags.DEFINE_enum(
+    "recipe", "default", list(recipes.RECIPES), "Named settings for unset flags (recipes.py)."
+)
 trainer.define_dropout_flag(hp["dropout"])
 trainer.define_vocabulary_flags()
 flags.DEFINE_string("tag_key", None, "TFDS tag feature (default ner/tags; e.g. pos, chunks).")
@@ -60,6 +63,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
+    trainer.apply_defaults(FLAGS, recipes.RECIPES[FLAGS.recipe])
     check_flags()
     run = Experiment(TASK)
     data, input_scheme, output_scheme = load_data()
