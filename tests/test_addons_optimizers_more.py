@@ -240,35 +240,13 @@ def test_optimizer_state_survives_keras_file(tmp_path, case):
 # --- behaviour ----------------------------------------------------------------------------
 
 
-def _embedding_model(table0):
-    """`sum(table[index] * x)`: the goldens' sparse problem as a Keras model."""
-    index = keras.Input((1,), dtype="int32")
-    x = keras.Input((3,))
-    embedding = keras.layers.Embedding(
-        6, 3, embeddings_initializer=keras.initializers.Constant(table0)
-    )
-    rows = keras.layers.Reshape((3,))(embedding(index))
-    return keras.Model([index, x], keras.layers.Dot(axes=1)([rows, x]))
-
-
 @pytest.mark.parametrize(
     "case, jit_compile",
     [("lazy_adam_cyclical", False), ("lazy_adam", True), ("adabelief", True)],
 )
 def test_fit_with_embedding_matches_tfa(goldens, problems, case, jit_compile):
-    # model.fit hands the Embedding's gradient over as tf.IndexedSlices, repeats included.
-    model = _embedding_model(problems["sparse_table0"])
-    model.compile(optimizer=OPTIMIZERS[case](), loss="mse", jit_compile=jit_compile)
-    indices, x, y = (problems[k] for k in ("sparse_indices", "sparse_x", "sparse_y"))
-    model.fit(
-        [indices.reshape(-1, 1), x.reshape(-1, 3)],
-        y.reshape(-1, 1),
-        batch_size=indices.shape[1],
-        shuffle=False,
-        epochs=1,
-        verbose=0,
-    )
-    np.testing.assert_allclose(model.get_weights()[0], goldens[f"sparse_{case}"][-1], **TOLERANCE)
+    table = trajectories.fit_embedding(OPTIMIZERS[case](), problems, jit_compile)
+    np.testing.assert_allclose(table, goldens[f"sparse_{case}"][-1], **TOLERANCE)
 
 
 def test_lazy_adam_leaves_absent_rows_and_their_moments_alone():

@@ -34,3 +34,26 @@ def sparse_trajectory(optimizer, data) -> np.ndarray:
         optimizer.apply_gradients([(gradient, table)])
         out.append(table.numpy())
     return np.stack(out)
+
+
+def fit_embedding(optimizer, data, jit_compile: bool = False) -> np.ndarray:
+    """The table after one epoch of `model.fit` on the lookup problem in `data`, as a Keras
+    model (`sum(table[index] * x)`, one step per row of `sparse_indices`): `fit` hands the
+    Embedding's gradient over as `tf.IndexedSlices`, repeated indices included."""
+    index, x_input = keras.Input((1,), dtype="int32"), keras.Input((3,))
+    embedding = keras.layers.Embedding(
+        6, 3, embeddings_initializer=keras.initializers.Constant(data["sparse_table0"])
+    )
+    rows = keras.layers.Reshape((3,))(embedding(index))
+    model = keras.Model([index, x_input], keras.layers.Dot(axes=1)([rows, x_input]))
+    model.compile(optimizer=optimizer, loss="mse", jit_compile=jit_compile)
+    indices, x, y = (data[k] for k in ("sparse_indices", "sparse_x", "sparse_y"))
+    model.fit(
+        [indices.reshape(-1, 1), x.reshape(-1, 3)],
+        y.reshape(-1, 1),
+        batch_size=indices.shape[1],
+        shuffle=False,
+        epochs=1,
+        verbose=0,
+    )
+    return model.get_weights()[0]
