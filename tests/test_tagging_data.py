@@ -250,18 +250,20 @@ def test_feature_columns_and_casing_reach_the_batches_and_round_trip():
         columns=[[("NNP",), ("VBZ",), ("PRP",)], [("NNP",)]],
     )
     preprocessor = tagging.TaggingPreprocessor.from_corpus(corpus, lowercase=True, casing=True)
-    assert preprocessor.column_vocabularies == [["NNP", "VBZ", "PRP"]]  # most frequent first
+    # Ordered as the word vocabulary (`sequence.vocabulary`): most frequent first, ties
+    # alphabetical.
+    assert preprocessor.column_vocabularies == [["NNP", "PRP", "VBZ"]]
     assert preprocessor.column_vocabulary_sizes == [5]  # padding, OOV and 3 tags
     tags = tagging.TagVocabulary.from_corpus(corpus)
     features, _ = next(iter(tagging.make_dataset(corpus, preprocessor, tags, batch_size=2)))
-    np.testing.assert_array_equal(features["column_ids"][..., 0], [[2, 3, 4], [2, 0, 0]])
+    np.testing.assert_array_equal(features["column_ids"][..., 0], [[2, 4, 3], [2, 0, 0]])
     np.testing.assert_array_equal(features["casing_ids"], [[2, 1, 1], [3, 0, 0]])
     copy = tagging.TaggingPreprocessor.from_config(preprocessor.get_config())
     tokens = tf.constant([["Peter", "rejects", ""]])
     columns = [tf.constant([["VBZ", "JJ", "NNP"]])]  # JJ unseen: OOV; padding stays 0
     for layer in (preprocessor, copy):
         out = layer(tokens, columns)
-        np.testing.assert_array_equal(out["column_ids"][..., 0], [[3, 1, 0]])
+        np.testing.assert_array_equal(out["column_ids"][..., 0], [[4, 1, 0]])
         np.testing.assert_array_equal(out["casing_ids"], [[3, 1, 0]])  # title, lower, padding
     with pytest.raises(ValueError, match="expected 1 feature columns, got 0"):
         preprocessor(tokens)

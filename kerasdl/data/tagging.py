@@ -842,10 +842,7 @@ class TaggingPreprocessor(keras.layers.Layer):
         characters = count_tokens(flat, lambda x: tf.strings.unicode_split(x, "UTF-8"))
         chars = vocabulary(characters, char_min_count)
         column_values = zip(*(row for s in corpus.columns or () for row in s), strict=True)
-        column_vocabularies = [
-            [value for value, _ in collections.Counter(values).most_common()]
-            for values in column_values
-        ]
+        column_vocabularies = [vocabulary(collections.Counter(v)) for v in column_values]
         return cls(
             words,
             chars,
