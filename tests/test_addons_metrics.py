@@ -572,6 +572,12 @@ def test_correlation_value_at_a_maximum_of_2_or_more():
 def test_tfa_correlations_in_keras_model():
     """tfa's binary classifier: fitting raises each correlation, the last validation value
     is the metric's on the predictions (in a tf.function too), near SciPy's."""
+    # Seeded: the validation pass and `predict` may differ in a prediction's last bit, and
+    # the histogram estimates move when that bit crosses a bin edge. With the model's
+    # initial weights left to whatever tests ran before in the worker, one CI run in many
+    # met such a prediction (a relative difference of 1.6e-5); a fixed initialisation makes
+    # the check the same on every run (seeds 0-11 all agree to 1e-5).
+    keras.utils.set_random_seed(0)
     rng = np.random.default_rng(4)
     x = rng.random((512, 32)).astype("float32")
     y = rng.integers(2, size=(512, 1)).astype("float32")
