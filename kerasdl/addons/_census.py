@@ -333,14 +333,20 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "text.viterbi_decode": ("addons", "kerasdl.ops.viterbi_decode", "NumPy"),
 }
 
+# The attention mechanisms, the attention wrapper and the sequence loss.
 for _symbol in (
     "AttentionMechanism AttentionWrapper AttentionWrapperState BahdanauAttention "
-    "BahdanauMonotonicAttention BaseDecoder BasicDecoder BasicDecoderOutput BeamSearchDecoder "
-    "BeamSearchDecoderOutput BeamSearchDecoderState CustomSampler Decoder "
-    "FinalBeamSearchDecoderOutput GreedyEmbeddingSampler InferenceSampler LuongAttention "
-    "LuongMonotonicAttention SampleEmbeddingSampler Sampler ScheduledEmbeddingTrainingSampler "
-    "ScheduledOutputTrainingSampler SequenceLoss TrainingSampler dynamic_decode gather_tree "
-    "gather_tree_from_array hardmax monotonic_attention safe_cumprod sequence_loss tile_batch"
+    "BahdanauMonotonicAttention LuongAttention LuongMonotonicAttention SequenceLoss hardmax "
+    "monotonic_attention safe_cumprod sequence_loss"
+).split():
+    CENSUS[f"seq2seq.{_symbol}"] = ("none", "", _SEQ2SEQ)
+# The decoders, samplers and beam search.
+for _symbol in (
+    "BaseDecoder BasicDecoder BasicDecoderOutput BeamSearchDecoder BeamSearchDecoderOutput "
+    "BeamSearchDecoderState CustomSampler Decoder FinalBeamSearchDecoderOutput "
+    "GreedyEmbeddingSampler InferenceSampler SampleEmbeddingSampler Sampler "
+    "ScheduledEmbeddingTrainingSampler ScheduledOutputTrainingSampler TrainingSampler "
+    "dynamic_decode gather_tree gather_tree_from_array tile_batch"
 ).split():
     CENSUS[f"seq2seq.{_symbol}"] = ("none", "", _SEQ2SEQ)
 CENSUS = dict(sorted(CENSUS.items()))
