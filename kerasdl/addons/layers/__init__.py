@@ -20,6 +20,7 @@ from kerasdl.addons.layers.adaptive_pooling import (
 )
 from kerasdl.addons.layers.crf import CRF
 from kerasdl.addons.layers.embedding_bag import EmbeddingBag
+from kerasdl.addons.layers.esn import ESN
 from kerasdl.addons.layers.gelu import GELU
 from kerasdl.addons.layers.max_unpooling_2d import MaxUnpooling2D
 from kerasdl.addons.layers.max_unpooling_2d_v2 import MaxUnpooling2DV2
@@ -51,6 +52,7 @@ __all__ = [
     "AdaptiveMaxPooling3D",
     "CRF",
     "CorrelationCost",
+    "ESN",
     "EmbeddingBag",
     "FilterResponseNormalization",
     "GELU",
