@@ -284,6 +284,8 @@ def conll2000():
 
 
 def bench_tagger_epoch(args, tfa: TfaWorker) -> list[Pair]:
+    import tfa_worker
+
     from applications.sequence_labeling import recipes
     from kerasdl.data import tagging
 
@@ -298,11 +300,8 @@ def bench_tagger_epoch(args, tfa: TfaWorker) -> list[Pair]:
         (f["token_ids"].numpy(), f["char_ids"].numpy(), f["lengths"].numpy(), t.numpy())
         for f, t in dataset
     ]
-    folder = tempfile.mkdtemp(prefix="run_all_")
-    path = os.path.join(folder, "batches.npz")
-    names = ("token_ids", "char_ids", "lengths", "tags")
-    arrays = {f"{n}_{i}": a for i, b in enumerate(batches) for n, a in zip(names, b, strict=True)}
-    np.savez(path, count=len(batches), **arrays)
+    path = os.path.join(tempfile.mkdtemp(prefix="run_all_"), "batches.npz")
+    tfa_worker.save_batches(path, batches)
     config = dict(
         words=preprocessor.word_vocabulary_size,
         chars=preprocessor.char_vocabulary_size,
@@ -324,19 +323,7 @@ def bench_tagger_epoch(args, tfa: TfaWorker) -> list[Pair]:
         metrics=recipes.metrics(),
     )
 
-    def generate():
-        for token_ids, char_ids, lengths, tags in batches:
-            yield {"token_ids": token_ids, "char_ids": char_ids, "lengths": lengths}, tags
-
-    signature = (
-        {
-            "token_ids": tf.TensorSpec([None, None], tf.int32),
-            "char_ids": tf.TensorSpec([None, None, None], tf.int32),
-            "lengths": tf.TensorSpec([None], tf.int32),
-        },
-        tf.TensorSpec([None, None], tf.int32),
-    )
-    stream = tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
+    stream = tfa_worker.batch_dataset(batches)  # the tfa side reads the same batches
 
     def ours():
         start = time.perf_counter()

@@ -31,13 +31,25 @@ import tensorflow as tf  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crf_tfa_reference import make_inputs, median_ms  # noqa: E402
 
+BATCH_ARRAYS = ("token_ids", "char_ids", "lengths", "tags")
+
+
+def save_batches(path, batches):
+    """Writes `[(token_ids, char_ids, lengths, tags), ...]` to one `.npz`."""
+    arrays = {
+        f"{name}_{i}": array
+        for i, batch in enumerate(batches)
+        for name, array in zip(BATCH_ARRAYS, batch, strict=True)
+    }
+    np.savez(path, count=len(batches), **arrays)
+
 
 def load_batches(path):
-    """The saved batches: `[(token_ids, char_ids, lengths, tags), ...]`."""
+    """The batches `save_batches` wrote."""
     arrays = np.load(path)
-    count = int(arrays["count"])
-    names = ("token_ids", "char_ids", "lengths", "tags")
-    return [tuple(arrays[f"{name}_{i}"] for name in names) for i in range(count)]
+    return [
+        tuple(arrays[f"{name}_{i}"] for name in BATCH_ARRAYS) for i in range(int(arrays["count"]))
+    ]
 
 
 def batch_dataset(batches):
