@@ -18,6 +18,8 @@ from kerasdl.addons.text.crf import (
     viterbi_decode,
 )
 from kerasdl.addons.text.crf_wrapper import CRFModelWrapper
+from kerasdl.addons.text.parse_time_op import parse_time
+from kerasdl.addons.text.skip_gram_ops import skip_gram_sample, skip_gram_sample_with_text_vocab
 
 __all__ = [
     "CRFModelWrapper",
@@ -34,5 +36,8 @@ __all__ = [
     "crf_multitag_sequence_score",
     "crf_sequence_score",
     "crf_unary_score",
+    "parse_time",
+    "skip_gram_sample",
+    "skip_gram_sample_with_text_vocab",
     "viterbi_decode",
 ]
