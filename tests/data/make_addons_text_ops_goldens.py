@@ -246,7 +246,12 @@ def skip_gram_goldens():
 
 path = pathlib.Path(__file__).with_name("addons_text_ops_goldens.json")
 goldens = {"parse_time": parse_time_goldens(), "skip_gram": skip_gram_goldens()}
-path.write_text(json.dumps(goldens, indent=1, ensure_ascii=True) + "\n")
+# One case a line.
+sections = [
+    f'"{name}": [\n' + ",\n".join(json.dumps(row) for row in rows) + "\n]"
+    for name, rows in goldens.items()
+]
+path.write_text("{\n" + ",\n".join(sections) + "\n}\n")
 print(
     f"{len(goldens['parse_time'])} parse_time and {len(goldens['skip_gram'])} skip-gram -> {path}"
 )
