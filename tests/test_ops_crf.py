@@ -400,3 +400,33 @@ def test_time_axis_of_zero_one_and_two_steps(max_length, static):
         assert np.all(np.asarray(decoded)[row, n:] == 0)
         np.testing.assert_allclose(score[row], best_score, atol=1e-5)
         assert np.all(np.asarray(grad_inputs)[row, n:] == 0.0)
+
+
+@pytest.mark.parametrize("static_batch", [True, False])
+def test_batches_beyond_one_chunk_decode_row_by_row(static_batch):
+    # More rows than DECODE_ROWS are decoded a chunk at a time; the last chunk is padded.
+    rng = np.random.default_rng(7)
+    batch = crf_module.DECODE_ROWS * 2 + 3
+    potentials = rng.normal(size=(batch, 6, 4)).astype("float32")
+    transitions = rng.normal(size=(4, 4)).astype("float32")
+    lengths = rng.integers(0, 7, size=batch).astype("int32")
+    batch_dim = batch if static_batch else None
+    decode = tf.function(
+        K.crf_decode,
+        input_signature=[
+            tf.TensorSpec([batch_dim, 6, 4]),
+            tf.TensorSpec([4, 4]),
+            tf.TensorSpec([batch_dim], tf.int32),
+        ],
+    )
+    tags, scores = (t.numpy() for t in decode(potentials, transitions, lengths))
+    assert tags.shape == (batch, 6) and scores.shape == (batch,)
+    for row in range(batch):
+        n = lengths[row]
+        expected, score = K.viterbi_decode(potentials[row, :n], transitions) if n else ([], 0.0)
+        assert list(tags[row, :n]) == list(expected) and not tags[row, n:].any()
+        np.testing.assert_allclose(scores[row], score, rtol=1e-5, atol=1e-5)
+    # Within one chunk, the dynamic-batch graph takes the single-pass branch.
+    small = decode(potentials[:5], transitions, lengths[:5]) if not static_batch else None
+    if small is not None:
+        np.testing.assert_array_equal(small[0].numpy(), tags[:5])

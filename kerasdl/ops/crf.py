@@ -46,6 +46,10 @@ __all__ = [
 # Time steps up to which the recursions are unrolled when the sequence length is static.
 UNROLL_LIMIT = 128
 
+# Rows Viterbi-decoded at a time: beyond this, a decoding step's `[K+1, K+1, B]` scores
+# fall out of the CPU's cache (B=256, K=20: each row 2x slower than at B=128).
+DECODE_ROWS = 128
+
 # Score given to a forbidden transition. Finite, so that logsumexp and its gradient never
 # meet `inf - inf`; far below any reachable path score (|potentials| <= 1e4, T in the
 # thousands), so a forbidden path never wins while an allowed one exists.
@@ -658,6 +662,34 @@ def crf_decode(potentials, transition_params, sequence_length):
     potentials, sequence_length, transition_params = _prepare(
         potentials, sequence_length, transition_params
     )
+    batch_size = potentials.shape[0]
+    if batch_size is not None and batch_size <= DECODE_ROWS:
+        return _viterbi(potentials, transition_params, sequence_length)
+    batch_size = ops.shape(potentials)[0]
+
+    def in_chunks():
+        # Rows padded to whole chunks (length 0: all tags 0, score 0), decoded one chunk
+        # after another.
+        chunks = (batch_size + DECODE_ROWS - 1) // DECODE_ROWS
+        extra = chunks * DECODE_ROWS - batch_size
+        x = ops.pad(potentials, ((0, extra), (0, 0), (0, 0)))
+        x = ops.reshape(x, (chunks, DECODE_ROWS, ops.shape(x)[1], ops.shape(x)[2]))
+        lengths = ops.reshape(ops.pad(sequence_length, ((0, extra),)), (chunks, DECODE_ROWS))
+        tags, scores = ops.map(lambda c: _viterbi(c[0], transition_params, c[1]), (x, lengths))
+        tags = ops.reshape(tags, (chunks * DECODE_ROWS, ops.shape(tags)[2]))
+        return tags[:batch_size], ops.reshape(scores, (-1,))[:batch_size]
+
+    if potentials.shape[0] is not None:
+        return in_chunks()
+    return ops.cond(
+        batch_size > DECODE_ROWS,
+        in_chunks,
+        lambda: _viterbi(potentials, transition_params, sequence_length),
+    )
+
+
+def _viterbi(potentials, transition_params, sequence_length):
+    """`crf_decode` of prepared inputs, all rows at once."""
     max_length = _max_length(potentials)
     mask = _sequence_mask(sequence_length, max_length)  # a length beyond T masks all T
     padded = _static_length(potentials) in (None, 0)
