@@ -1,0 +1,2 @@
+"""Grapheme-to-phoneme trainer (attention encoder-decoder):
+`python -m applications.grapheme_to_phoneme`."""
