@@ -71,8 +71,9 @@ def preprocessor(hp, train: Pronunciations) -> PronunciationPreprocessor:
 
 def build_model(hp, preprocessor: PronunciationPreprocessor, max_phones: int) -> Seq2SeqG2P:
     """The attention encoder-decoder of `hp` over `preprocessor`'s vocabularies; beam
-    search stops after `max_phones` steps (the longest training pronunciation and slack)."""
-    return Seq2SeqG2P(
+    search stops after `max_phones` steps (the longest training pronunciation and slack).
+    The model is built (a resumed run loads its backup into it before any batch)."""
+    model = Seq2SeqG2P(
         preprocessor,
         embedding_dim=hp.embedding_dim,
         units=hp.units,
@@ -82,6 +83,8 @@ def build_model(hp, preprocessor: PronunciationPreprocessor, max_phones: int) ->
         length_penalty=hp.length_penalty,
         max_phones=max_phones,
     )
+    model.build()
+    return model
 
 
 def loss(hp) -> keras.losses.Loss:
