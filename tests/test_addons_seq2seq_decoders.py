@@ -1086,6 +1086,62 @@ def test_step_with_inference_samplers():
             np.testing.assert_array_equal(next_inputs, ids.astype(np.float32))
 
 
+def test_an_embedding_given_to_initialize_serves_that_decode_only():
+    """tfa's sampler kept the first embedding it was given for good (a later one was
+    ignored, and a graph tensor from an earlier tf.function broke the next)."""
+    cell, dense = make_layers("greedy/inputs")
+    decoder = tfa.seq2seq.BasicDecoder(
+        cell, tfa.seq2seq.GreedyEmbeddingSampler(), dense, maximum_iterations=6
+    )
+    embedding = golden("greedy/inputs/embedding")
+    decoder(embedding[::-1], **greedy_args())
+    outputs, state, lengths = decoder(embedding, **greedy_args())
+    assert_basic("greedy/plain", outputs, state, lengths)
+
+
+def test_initial_state_may_be_omitted():
+    """tfa required it; the cell's zero state is the default, for the beams too."""
+    cell, dense = make_layers("beam/inputs")
+    decoder = tfa.seq2seq.BeamSearchDecoder(cell, 3, output_layer=dense, maximum_iterations=4)
+    kwargs = dict(start_tokens=[0, 2], end_token=1)
+    embedding = golden("beam/inputs/embedding")
+    outputs, state, _ = decoder(embedding, **kwargs)
+    zeros = decoder(embedding, initial_state=cell.get_initial_state(batch_size=6), **kwargs)
+    np.testing.assert_array_equal(outputs.predicted_ids, zeros[0].predicted_ids)
+    np.testing.assert_allclose(state.log_probs, zeros[1].log_probs)
+    basic = tfa.seq2seq.BasicDecoder(cell, tfa.seq2seq.TrainingSampler())
+    x = golden("training/inputs/x")
+    outputs, _, _ = basic(x)
+    expected, _, _ = basic(x, initial_state=cell.get_initial_state(batch_size=4))
+    np.testing.assert_allclose(outputs.rnn_output, expected.rnn_output)
+
+
+class _CountingDecoder(tfa.seq2seq.Decoder):
+    """tfa's abstract (non-layer) interface: emits the step number until step 3."""
+
+    batch_size = tf.constant(2)
+    output_size = tf.TensorShape([])
+    output_dtype = tf.int32
+
+    def initialize(self, name=None):
+        return tf.constant([False, False]), tf.zeros([2]), tf.zeros([2, 1])
+
+    def step(self, time, inputs, state, training=None, name=None):
+        finished = tf.fill([2], time >= 2)
+        return tf.fill([2], time), state + 1.0, inputs, finished
+
+
+@pytest.mark.parametrize("maximum_iterations", [None, 2])
+def test_dynamic_decode_drives_an_abstract_decoder(maximum_iterations):
+    outputs, state, lengths = tfa.seq2seq.dynamic_decode(
+        _CountingDecoder(), maximum_iterations=maximum_iterations, swap_memory=True
+    )
+    steps = 3 if maximum_iterations is None else 2
+    np.testing.assert_array_equal(outputs, np.tile(np.arange(steps), [2, 1]))
+    np.testing.assert_array_equal(state, np.full([2, 1], steps))
+    np.testing.assert_array_equal(lengths, [steps, steps])
+
+
 def test_right_padded_sequence_assertion():
     sampler_py._check_sequence_is_right_padded(
         [[True, True, False, False], [True, True, True, False]], False
@@ -1123,6 +1179,169 @@ def test_bad_arguments_are_clear_errors():
         decoder(tf.zeros([2, 3, 1]))
     with pytest.raises(TypeError, match="Decoder"):
         tfa.seq2seq.dynamic_decode(cell)
+
+
+# --- decoders over an AttentionWrapper against tfa ----------------------------------
+
+
+def attention_decoder(key, mechanism_name, history, beam_width=None, **kwargs):
+    """tfa's wrapper of the goldens (LSTMCell(5), attention layer 4) around Luong (5 units)
+    or Bahdanau (6 units) attention over the stored memory (tiled for beam search), with a
+    function setting its golden weights once it is built."""
+    memory = golden("attention/inputs/memory")
+    lengths = golden("attention/inputs/memory_lengths")
+    if beam_width:
+        memory, lengths = tfa.seq2seq.tile_batch([memory, lengths], beam_width)
+    units = 5 if mechanism_name == "LuongAttention" else 6
+    mechanism = getattr(tfa.seq2seq, mechanism_name)(
+        units, memory=memory, memory_sequence_length=lengths
+    )
+    cell = tfa.seq2seq.AttentionWrapper(
+        keras.layers.LSTMCell(UNITS), mechanism, attention_layer_size=4, alignment_history=history
+    )
+    dense = keras.layers.Dense(VOCAB)
+    if beam_width:
+        decoder = tfa.seq2seq.BeamSearchDecoder(
+            cell, beam_width, output_layer=dense, maximum_iterations=6, **kwargs
+        )
+    else:
+        decoder = tfa.seq2seq.BasicDecoder(cell, output_layer=dense, **kwargs)
+
+    def set_weights():
+        roles = {f"cell/{v.name}": v for v in cell._cell.weights}
+        roles["attention_layer/kernel"] = cell._attention_layers[0].kernel
+        roles["mechanism/memory_kernel"] = mechanism.memory_layer.kernel
+        if mechanism.query_layer is not None:
+            roles["mechanism/query_kernel"] = mechanism.query_layer.kernel
+        if getattr(mechanism, "attention_v", None) is not None:
+            roles["mechanism/attention_v"] = mechanism.attention_v
+        stored = {k.split("/w/")[1] for k in GOLDENS.files if k.startswith(f"attention/{key}/w/")}
+        assert set(roles) == stored, (sorted(roles), sorted(stored))
+        for role, variable in roles.items():
+            variable.assign(golden(f"attention/{key}/w/{role}"))
+        dense.set_weights(
+            [golden("attention/inputs/dense/kernel"), golden("attention/inputs/dense/bias")]
+        )
+        # The keys are the memory projected when it is set up.
+        mechanism.setup_memory(memory, memory_sequence_length=lengths)
+
+    return cell, decoder, set_weights
+
+
+def attention_initial_state(cell, batch_size, beam_width=1):
+    state = cell.get_initial_state(batch_size=batch_size * beam_width, dtype="float32")
+    encoder_state = [golden("attention/inputs/h0"), golden("attention/inputs/c0")]
+    return state.clone(cell_state=tfa.seq2seq.tile_batch(encoder_state, beam_width))
+
+
+def assert_attention_state(key, state):
+    np.testing.assert_allclose(state.cell_state[0], golden(f"{key}/cell_h"), **TOL)
+    np.testing.assert_allclose(state.cell_state[1], golden(f"{key}/cell_c"), **TOL)
+    np.testing.assert_allclose(state.attention, golden(f"{key}/attention"), **TOL)
+    np.testing.assert_allclose(state.alignments, golden(f"{key}/alignments"), **TOL)
+    if f"{key}/alignment_history" in GOLDENS.files:
+        history = state.alignment_history
+        if isinstance(history, tf.TensorArray):
+            history = history.stack()
+        np.testing.assert_allclose(history, golden(f"{key}/alignment_history"), **TOL)
+    else:
+        assert state.alignment_history == ()
+
+
+@pytest.mark.parametrize("name", ["basic_luong", "greedy_bahdanau"])
+def test_basic_decoder_with_attention_matches_tfa(name):
+    if name == "basic_luong":
+        cell, decoder, set_weights = attention_decoder(
+            name, "LuongAttention", history=True, sampler=tfa.seq2seq.TrainingSampler()
+        )
+        args = (golden("attention/inputs/x"),)
+        kwargs = dict(sequence_length=golden("attention/inputs/x_lengths"))
+    else:
+        cell, decoder, set_weights = attention_decoder(
+            name,
+            "BahdanauAttention",
+            history=False,
+            sampler=tfa.seq2seq.GreedyEmbeddingSampler(),
+            maximum_iterations=5,
+        )
+        args = (golden("attention/inputs/embedding"),)
+        kwargs = dict(start_tokens=[1, 2], end_token=0)
+    decoder(*args, initial_state=attention_initial_state(cell, 2), **kwargs)  # builds
+    set_weights()
+    outputs, state, lengths = decoder(
+        *args, initial_state=attention_initial_state(cell, 2), **kwargs
+    )
+    key = f"attention/{name}"
+    np.testing.assert_allclose(outputs.rnn_output, golden(f"{key}/rnn_output"), **TOL)
+    np.testing.assert_array_equal(outputs.sample_id, golden(f"{key}/sample_id"))
+    np.testing.assert_array_equal(lengths, golden(f"{key}/lengths"))
+    assert_attention_state(key, state)
+
+
+ATTENTION_BEAM_CASES = {
+    "beam_bahdanau_history": dict(
+        mechanism_name="BahdanauAttention",
+        history=True,
+        length_penalty_weight=0.6,
+        coverage_penalty_weight=0.3,
+    ),
+    "beam_luong_coverage": dict(
+        mechanism_name="LuongAttention", history=False, coverage_penalty_weight=0.5
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ATTENTION_BEAM_CASES))
+def test_beam_search_with_attention_and_coverage_penalty_matches_tfa(name):
+    """Over tile_batch'ed memory, with the coverage penalty (and the alignment history,
+    reordered along the final beams), as eagerly and in a tf.function of unknown batch."""
+    key = f"attention/{name}"
+    cell, decoder, set_weights = attention_decoder(name, beam_width=3, **ATTENTION_BEAM_CASES[name])
+    embedding = golden("attention/inputs/embedding")
+    end_token = int(golden(f"{key}/end_token"))
+
+    def decode(start_tokens, h, c):
+        state = cell.get_initial_state(batch_size=tf.size(start_tokens) * 3, dtype="float32")
+        state = state.clone(cell_state=tfa.seq2seq.tile_batch([h, c], 3))
+        return decoder(
+            embedding, start_tokens=start_tokens, end_token=end_token, initial_state=state
+        )
+
+    args = ([1, 2], golden("attention/inputs/h0"), golden("attention/inputs/c0"))
+    decode(*args)  # builds
+    set_weights()
+    in_function = tf.function(
+        decode,
+        input_signature=[
+            tf.TensorSpec([None], tf.int32),
+            tf.TensorSpec([None, UNITS]),
+            tf.TensorSpec([None, UNITS]),
+        ],
+    )
+    for outputs, state, lengths in (decode(*args), in_function(*args)):
+        steps = outputs.beam_search_decoder_output
+        np.testing.assert_array_equal(outputs.predicted_ids, golden(f"{key}/predicted_ids"))
+        np.testing.assert_array_equal(steps.predicted_ids, golden(f"{key}/step_ids"))
+        np.testing.assert_array_equal(steps.parent_ids, golden(f"{key}/parent_ids"))
+        np.testing.assert_allclose(steps.scores, golden(f"{key}/scores"), **TOL)
+        np.testing.assert_allclose(state.log_probs, golden(f"{key}/log_probs"), **TOL)
+        np.testing.assert_array_equal(state.finished, golden(f"{key}/finished"))
+        np.testing.assert_array_equal(state.lengths, golden(f"{key}/state_lengths"))
+        np.testing.assert_array_equal(lengths, golden(f"{key}/lengths"))
+        np.testing.assert_allclose(
+            state.accumulated_attention_probs,
+            golden(f"{key}/accumulated_attention_probs"),
+            **TOL,
+        )
+        assert_attention_state(key, state.cell_state)
+    # Some beams finished early: the coverage penalty, on finished beams only, took part.
+    assert (golden(f"{key}/state_lengths") < 6).any()
+
+
+def test_basic_decoder_accepts_an_unbuilt_attention_wrapper():
+    """basic_decoder_test.test_basic_decoder_with_attention_wrapper."""
+    cell = tfa.seq2seq.AttentionWrapper(keras.layers.LSTMCell(32), tfa.seq2seq.LuongAttention(32))
+    tfa.seq2seq.BasicDecoder(cell, tfa.seq2seq.TrainingSampler(), keras.layers.Dense(1000))
 
 
 # --- serialization and export -------------------------------------------------------
@@ -1200,14 +1419,73 @@ def test_models_with_decoders_save_and_reload(tmp_path, beam_width):
         assert actual["predicted_ids"].shape[::2] == (2, 3)
 
 
+class _AttentionSearcher(tf.Module):
+    """Source ids -> Embedding -> LSTM encoder -> beam search over a Bahdanau
+    AttentionWrapper of the tiled encoder outputs, with the coverage penalty and the
+    alignment history: tfa's recipe for attention with beam search."""
+
+    def __init__(self, beam_width=3):
+        super().__init__()
+        self.beam_width = beam_width
+        self.embed = keras.layers.Embedding(VOCAB, DEPTH)
+        self.encoder = keras.layers.LSTM(UNITS, return_sequences=True, return_state=True)
+        self.mechanism = tfa.seq2seq.BahdanauAttention(6)
+        self.cell = tfa.seq2seq.AttentionWrapper(
+            keras.layers.LSTMCell(UNITS),
+            self.mechanism,
+            attention_layer_size=4,
+            alignment_history=True,
+        )
+        self.decoder = tfa.seq2seq.BeamSearchDecoder(
+            self.cell,
+            beam_width,
+            embedding_fn=keras.layers.Embedding(VOCAB, DEPTH),
+            output_layer=keras.layers.Dense(VOCAB),
+            length_penalty_weight=0.6,
+            coverage_penalty_weight=0.3,
+            maximum_iterations=6,
+        )
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, None], tf.int32, name="source"),
+            tf.TensorSpec([None], tf.int32, name="source_lengths"),
+        ]
+    )
+    def search(self, source, source_lengths):
+        mask = tf.sequence_mask(source_lengths, tf.shape(source)[1])
+        memory, h, c = self.encoder(self.embed(source), mask=mask)
+        tiled = tfa.seq2seq.tile_batch([memory, source_lengths, h, c], self.beam_width)
+        self.mechanism.setup_memory(tiled[0], memory_sequence_length=tiled[1])
+        batch_size = tf.shape(source)[0]
+        state = self.cell.get_initial_state(
+            batch_size=batch_size * self.beam_width, dtype="float32"
+        )
+        outputs, state, lengths = self.decoder(
+            None,
+            start_tokens=tf.zeros([batch_size], tf.int32),
+            end_token=1,
+            initial_state=state.clone(cell_state=tiled[2:]),
+        )
+        return {
+            "predicted_ids": outputs.predicted_ids,
+            "lengths": lengths,
+            "alignment_history": state.cell_state.alignment_history,
+        }
+
+
 def test_beam_search_exports_to_a_saved_model_served_without_kerasdl(tmp_path):
+    """A functional model with a BeamSearchDecoder, and a beam search over attention, each
+    behind a tf.function of int inputs, saved and served by TensorFlow alone."""
     keras.utils.set_random_seed(9)
     model = _seq2seq_model(beam_width=3)
+    attention = _AttentionSearcher()
 
-    class Searcher(tf.Module):
-        def __init__(self, model):
+    class Searchers(tf.Module):
+        def __init__(self):
             super().__init__()
             self.model = model
+            self.attention = attention
 
         @tf.function(
             input_signature=[
@@ -1218,24 +1496,39 @@ def test_beam_search_exports_to_a_saved_model_served_without_kerasdl(tmp_path):
         def search(self, source, start_tokens):
             return self.model([source, start_tokens], training=False)
 
-    searcher = Searcher(model)
-    export_dir = str(tmp_path / "searcher")
-    tf.saved_model.save(searcher, export_dir, signatures={"serving_default": searcher.search})
+    searchers = Searchers()
     source = np.array([[2, 3, 4, 5, 6], [6, 2, 2, 3, 1], [4, 4, 1, 0, 0]], "int32")
+    source_lengths = np.array([5, 5, 3], "int32")
     start = np.zeros(3, "int32")
-    expected = model([source, start])
+    expected = {
+        "serving_default": searchers.search(source, start),
+        "attention": attention.search(source, source_lengths),
+    }
+    export_dir = str(tmp_path / "searchers")
+    tf.saved_model.save(
+        searchers,
+        export_dir,
+        signatures={"serving_default": searchers.search, "attention": attention.search},
+    )
     script = textwrap.dedent(
         f"""
         import json, sys
-        import numpy as np
         import tensorflow as tf
         loaded = tf.saved_model.load({export_dir!r})
-        out = loaded.signatures["serving_default"](
-            source=tf.constant({source.tolist()}, tf.int32),
-            start_tokens=tf.constant({start.tolist()}, tf.int32),
-        )
+        source = tf.constant({source.tolist()}, tf.int32)
+        served = {{
+            "serving_default": loaded.signatures["serving_default"](
+                source=source, start_tokens=tf.constant({start.tolist()}, tf.int32)
+            ),
+            "attention": loaded.signatures["attention"](
+                source=source, source_lengths=tf.constant({source_lengths.tolist()}, tf.int32)
+            ),
+        }}
         assert not any(name.startswith("kerasdl") for name in sys.modules)
-        print(json.dumps({{k: v.numpy().tolist() for k, v in out.items()}}))
+        print(json.dumps({{
+            name: {{k: v.numpy().tolist() for k, v in out.items()}}
+            for name, out in served.items()
+        }}))
         """
     )
     result = subprocess.run(
@@ -1243,5 +1536,13 @@ def test_beam_search_exports_to_a_saved_model_served_without_kerasdl(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     served = json.loads(result.stdout.strip().splitlines()[-1])
-    np.testing.assert_array_equal(served["predicted_ids"], expected["predicted_ids"])
-    np.testing.assert_array_equal(served["lengths"], expected["lengths"])
+    for name, outputs in expected.items():
+        np.testing.assert_array_equal(served[name]["predicted_ids"], outputs["predicted_ids"])
+        np.testing.assert_array_equal(served[name]["lengths"], outputs["lengths"])
+    np.testing.assert_allclose(
+        served["attention"]["alignment_history"],
+        expected["attention"]["alignment_history"],
+        rtol=1e-6,
+        atol=1e-7,
+    )
+    assert np.shape(served["attention"]["alignment_history"])[1:] == (9, 5)

@@ -470,6 +470,181 @@ put(
     sorted=sorted_t,
 )
 
+
+# --- Decoders over an AttentionWrapper -----------------------------------------------------
+# LSTMCell(5) wrapped with Luong (5 units) or Bahdanau (6 units) attention over a memory
+# [2, 5, 3] with lengths 5 and 3 (tiled to the beams for beam search), attention layer 4.
+# The variables are named by role as tests/test_addons_seq2seq_decoders.py finds them:
+# `cell/kernel`, `attention_layer/kernel`, `mechanism/memory_kernel`, ...; each decoder runs
+# once to build, gets seeded values, then runs for the goldens. The wrapper outputs its
+# attention (depth 4), so the output layer is Dense(4 -> vocab).
+def attention_roles(cell):
+    mechanism = cell._attention_mechanisms[0]
+    roles = {f"cell/{v.name.split('/')[-1].split(':')[0]}": v for v in cell._cell.weights}
+    roles["attention_layer/kernel"] = cell._attention_layers[0].kernel
+    roles["mechanism/memory_kernel"] = mechanism.memory_layer.kernel
+    if getattr(mechanism, "query_layer", None) is not None:
+        roles["mechanism/query_kernel"] = mechanism.query_layer.kernel
+    if getattr(mechanism, "attention_v", None) is not None:
+        roles["mechanism/attention_v"] = mechanism.attention_v
+    return roles
+
+
+def attention_cell(mechanism_name, memory, lengths, history):
+    units = 5 if mechanism_name == "LuongAttention" else 6
+    mechanism = getattr(tfa.seq2seq, mechanism_name)(
+        units, memory=memory, memory_sequence_length=lengths
+    )
+    return tfa.seq2seq.AttentionWrapper(
+        tf.keras.layers.LSTMCell(UNITS),
+        mechanism,
+        attention_layer_size=4,
+        alignment_history=history,
+    )
+
+
+def put_attention_state(key, state):
+    history = state.alignment_history
+    if isinstance(history, tf.TensorArray):
+        history = history.stack()
+    put(
+        key,
+        cell_h=state.cell_state[0],
+        cell_c=state.cell_state[1],
+        attention=state.attention,
+        alignments=state.alignments,
+        **({"alignment_history": history} if history != () else {}),
+    )
+
+
+memory = normal(2, 5, 3)
+memory_lengths = np.array([5, 3], "int32")
+dense_weights = {"dense/kernel": normal(4, VOCAB), "dense/bias": normal(VOCAB, scale=0.3)}
+embedding = normal(VOCAB, DEPTH)
+h0, c0 = normal(2, UNITS, scale=0.5), normal(2, UNITS, scale=0.5)
+x = normal(2, 4, DEPTH)
+x_lengths = np.array([4, 2], "int32")
+put(
+    "attention/inputs",
+    memory=memory,
+    memory_lengths=memory_lengths,
+    embedding=embedding,
+    h0=h0,
+    c0=c0,
+    x=x,
+    x_lengths=x_lengths,
+    **dense_weights,
+)
+
+
+def with_weights(key, cell, dense, run, memory, lengths):
+    """Runs `run()` once to build, sets seeded weights (stored under `key/w/<role>`), sets
+    the memory up again (its keys are projected then), and returns the second run."""
+    run()
+    roles = attention_roles(cell)
+    values = {}
+    for role, variable in roles.items():
+        values[role] = normal(*variable.shape.as_list(), scale=0.6)
+        variable.assign(values[role])
+    dense.set_weights([dense_weights["dense/kernel"], dense_weights["dense/bias"]])
+    cell._attention_mechanisms[0].setup_memory(memory, memory_sequence_length=lengths)
+    put(key, **{f"w/{role}": value for role, value in values.items()})
+    return run()
+
+
+# BasicDecoder, teacher forcing with Luong attention and its alignment history.
+cell = attention_cell("LuongAttention", memory, memory_lengths, history=True)
+dense = tf.keras.layers.Dense(VOCAB)
+decoder = tfa.seq2seq.BasicDecoder(cell, tfa.seq2seq.TrainingSampler(), output_layer=dense)
+
+
+def run_training():
+    state = cell.get_initial_state(batch_size=2, dtype=tf.float32)
+    state = state.clone(cell_state=tensors(h0, c0))
+    return decoder(x, initial_state=state, sequence_length=x_lengths)
+
+
+outputs, state, final_lengths = with_weights(
+    "attention/basic_luong", cell, dense, run_training, memory, memory_lengths
+)
+put("attention/basic_luong", rnn_output=outputs.rnn_output, sample_id=outputs.sample_id)
+put("attention/basic_luong", lengths=final_lengths)
+put_attention_state("attention/basic_luong", state)
+
+# BasicDecoder, greedy with Bahdanau attention.
+cell = attention_cell("BahdanauAttention", memory, memory_lengths, history=False)
+dense = tf.keras.layers.Dense(VOCAB)
+decoder = tfa.seq2seq.BasicDecoder(
+    cell, tfa.seq2seq.GreedyEmbeddingSampler(), output_layer=dense, maximum_iterations=5
+)
+
+
+def run_greedy():
+    state = cell.get_initial_state(batch_size=2, dtype=tf.float32)
+    state = state.clone(cell_state=tensors(h0, c0))
+    return decoder(embedding, start_tokens=[1, 2], end_token=0, initial_state=state)
+
+
+outputs, state, final_lengths = with_weights(
+    "attention/greedy_bahdanau", cell, dense, run_greedy, memory, memory_lengths
+)
+put("attention/greedy_bahdanau", rnn_output=outputs.rnn_output, sample_id=outputs.sample_id)
+put("attention/greedy_bahdanau", lengths=final_lengths)
+put_attention_state("attention/greedy_bahdanau", state)
+
+
+# BeamSearchDecoder (width 3) with the coverage penalty over tiled memory: Bahdanau with
+# the alignment history and a length penalty, Luong with the coverage penalty alone.
+def put_attention_beam(key, outputs, state, lengths):
+    steps = outputs.beam_search_decoder_output
+    put(
+        key,
+        predicted_ids=outputs.predicted_ids,
+        scores=steps.scores,
+        step_ids=steps.predicted_ids,
+        parent_ids=steps.parent_ids,
+        log_probs=state.log_probs,
+        finished=state.finished,
+        state_lengths=state.lengths,
+        accumulated_attention_probs=state.accumulated_attention_probs,
+        lengths=lengths,
+    )
+    put_attention_state(key, state.cell_state)
+
+
+beam_attention_cases = {
+    "beam_bahdanau_history": dict(
+        mechanism="BahdanauAttention",
+        history=True,
+        length_penalty_weight=0.6,
+        coverage_penalty_weight=0.3,
+    ),
+    "beam_luong_coverage": dict(
+        mechanism="LuongAttention", history=False, coverage_penalty_weight=0.5
+    ),
+}
+for name, case in beam_attention_cases.items():
+    case = dict(case)
+    tiled_memory, tiled_lengths = tfa.seq2seq.tile_batch([memory, memory_lengths], 3)
+    cell = attention_cell(case.pop("mechanism"), tiled_memory, tiled_lengths, case.pop("history"))
+    dense = tf.keras.layers.Dense(VOCAB)
+
+    def run_beam(end_token, cell=cell, dense=dense, case=case):
+        decoder = tfa.seq2seq.BeamSearchDecoder(
+            cell, 3, output_layer=dense, maximum_iterations=6, **case
+        )
+        state = cell.get_initial_state(batch_size=6, dtype=tf.float32)
+        state = state.clone(cell_state=tfa.seq2seq.tile_batch(tensors(h0, c0), 3))
+        return decoder(embedding, start_tokens=[1, 2], end_token=end_token, initial_state=state)
+
+    key = f"attention/{name}"
+    with_weights(key, cell, dense, lambda: run_beam(0), tiled_memory, tiled_lengths)
+    # The end token whose beams' lengths vary the most.
+    spreads = [len(set(run_beam(t)[2].numpy().ravel().tolist())) for t in range(VOCAB)]
+    end_token = int(np.argmax(spreads))
+    put(key, end_token=end_token)
+    put_attention_beam(key, *run_beam(end_token))
+
 path = pathlib.Path(__file__).with_name("addons_seq2seq_decoder_goldens.npz")
 np.savez_compressed(path, **out)
 print(f"{len(out)} arrays -> {path} ({path.stat().st_size} bytes)")

@@ -384,7 +384,10 @@ class BeamSearchDecoder(decoder.BaseDecoder):
         if start_tokens is None or end_token is None:
             raise ValueError("BeamSearchDecoder needs start_tokens and end_token")
         init_kwargs = dict(
-            kwargs, start_tokens=start_tokens, end_token=end_token, initial_state=initial_state
+            kwargs,
+            start_tokens=start_tokens,
+            end_token=end_token,
+            initial_state=decoder._unwrap_state(initial_state),
         )
         return decoder.dynamic_decode(
             self,

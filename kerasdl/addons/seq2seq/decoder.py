@@ -118,6 +118,17 @@ class BaseDecoder(keras.layers.Layer):
         # passed on: the outputs' time axis is the decoder's own.
         self.supports_masking = True
 
+    def __call__(self, *args, **kwargs):
+        # Keras refuses a call argument mixing tensors with `tf.TensorArray`s, as an
+        # `AttentionWrapperState` with an alignment history does: such an initial state is
+        # handed through in a wrapper that Keras takes for one opaque value.
+        bound = inspect.signature(self.call).bind_partial(*args, **kwargs)
+        state = bound.arguments.get("initial_state")
+        if any(isinstance(x, tf.TensorArray) for x in tf.nest.flatten(state)):
+            bound.arguments["initial_state"] = _OpaqueState(state)
+            args, kwargs = bound.args, bound.kwargs
+        return super().__call__(*args, **kwargs)
+
     def build(self, input_shape=None):
         # The cell, the output layer and the sampler's layers build on the first call,
         # when their input shapes are known (a symbolic call builds them too).
@@ -127,7 +138,7 @@ class BaseDecoder(keras.layers.Layer):
         return None
 
     def call(self, inputs, initial_state=None, training=None, **kwargs):
-        init_kwargs = dict(kwargs, initial_state=initial_state)
+        init_kwargs = dict(kwargs, initial_state=_unwrap_state(initial_state))
         return dynamic_decode(
             self,
             output_time_major=self.output_time_major,
@@ -179,6 +190,17 @@ class BaseDecoder(keras.layers.Layer):
             "parallel_iterations": self.parallel_iterations,
             "swap_memory": self.swap_memory,
         }
+
+
+class _OpaqueState:
+    """An initial state holding `tf.TensorArray`s, passed through Keras' `__call__`."""
+
+    def __init__(self, state):
+        self.state = state
+
+
+def _unwrap_state(state):
+    return state.state if isinstance(state, _OpaqueState) else state
 
 
 def dynamic_decode(
