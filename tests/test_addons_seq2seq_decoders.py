@@ -409,6 +409,34 @@ def test_beam_search_under_tf_function_with_unknown_batch_matches_eager():
     )
 
 
+def test_beam_search_compiles_with_xla_given_maximum_iterations():
+    """Under jit_compile the step arrays have a fixed size, so maximum_iterations is
+    required (as tfa); the ids are the eager ones."""
+    cell, dense = make_layers("beam/inputs")
+    decoder = tfa.seq2seq.BeamSearchDecoder(
+        cell, 3, output_layer=dense, maximum_iterations=7, length_penalty_weight=0.6
+    )
+    inputs = golden("beam/inputs/embedding"), golden("beam/inputs/start_tokens")
+    end_token = int(golden("beam/inputs/end_token"))
+    state = tfa.seq2seq.tile_batch([golden("beam/inputs/h0"), golden("beam/inputs/c0")], 3)
+
+    @tf.function(jit_compile=True)
+    def decode(embedding, start_tokens):
+        return decoder(
+            embedding, start_tokens=start_tokens, end_token=end_token, initial_state=state
+        )
+
+    outputs, _, lengths = decode(*inputs)
+    key = "beam/length_penalty"
+    np.testing.assert_array_equal(outputs.predicted_ids, golden(f"{key}/predicted_ids"))
+    np.testing.assert_array_equal(lengths, golden(f"{key}/lengths"))
+    unbounded = tfa.seq2seq.BeamSearchDecoder(cell, 3, output_layer=dense)
+    with pytest.raises(ValueError, match="maximum_iterations is required"):
+        tf.function(
+            lambda e, s: unbounded(e, start_tokens=s, end_token=end_token), jit_compile=True
+        )(*inputs)
+
+
 def test_beam_search_rejects_impute_finished():
     """tfa's impute_finished=True failed inside its loop (it broadcast `[batch, beam]`
     finished flags as `[batch]`); copying states by position is meaningless when the
