@@ -22,8 +22,6 @@ import sys
 
 KINDS = ("addons", "kerasdl", "keras", "none")
 
-_SEQ2SEQ = "seq2seq (attention wrappers, decoders, samplers) is not ported yet"
-_RNN = "tfa's RNN cells are not ported yet"
 _CORR = "tfa's streaming histogram estimate; Keras' `PearsonCorrelation`: exact per batch"
 _CORR_RANK = "tfa's streaming histogram estimate"
 
@@ -127,7 +125,7 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "layers.AdaptiveMaxPooling3D": ("addons", "keras.layers", ""),
     "layers.CRF": ("addons", "kerasdl.ops.crf_decode", "tfa's 4-tuple; native: kerasdl.layers.CRF"),
     "layers.CorrelationCost": ("addons", "keras.ops", "tfa's kernel in keras.ops, any float"),
-    "layers.ESN": ("none", "", _RNN),
+    "layers.ESN": ("addons", "keras.layers.RNN", "reservoir drawn by Keras' random generator"),
     "layers.EmbeddingBag": ("addons", "keras.ops.take", "tfa's kernel as a gather and sum"),
     "layers.FilterResponseNormalization": ("addons", "keras.ops", ""),
     "layers.GELU": ("addons", "keras.activations.gelu", "approximate=True by default"),
@@ -303,11 +301,11 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     ),
     "optimizers.extend_with_decoupled_weight_decay": ("addons", "keras.optimizers", ""),
     # rnn
-    "rnn.ESNCell": ("none", "", _RNN),
-    "rnn.LayerNormLSTMCell": ("none", "", _RNN),
-    "rnn.LayerNormSimpleRNNCell": ("none", "", _RNN),
-    "rnn.NASCell": ("none", "", _RNN),
-    "rnn.PeepholeLSTMCell": ("none", "", _RNN),
+    "rnn.ESNCell": ("addons", "keras.ops", "reservoir drawn by Keras' random generator"),
+    "rnn.LayerNormLSTMCell": ("addons", "keras.layers.LSTMCell", "float64 works (tfa's fails)"),
+    "rnn.LayerNormSimpleRNNCell": ("addons", "keras.layers.SimpleRNNCell", ""),
+    "rnn.NASCell": ("addons", "keras.ops", "initializers serialized in the config"),
+    "rnn.PeepholeLSTMCell": ("addons", "keras.layers.LSTMCell", ""),
     # text
     "text.CRFModelWrapper": (
         "addons",
@@ -327,28 +325,87 @@ CENSUS: dict[str, tuple[str, str, str]] = {
     "text.crf_multitag_sequence_score": ("addons", "kerasdl.ops.crf_log_norm", ""),
     "text.crf_sequence_score": ("addons", "kerasdl.ops.crf_sequence_score", ""),
     "text.crf_unary_score": ("addons", "kerasdl.ops.crf_unary_score", ""),
-    "text.parse_time": ("none", "", "custom kernel; Python `datetime` in a `tf.py_function`"),
-    "text.skip_gram_sample": ("none", "", "custom kernel; `keras.utils` has no equivalent"),
-    "text.skip_gram_sample_with_text_vocab": ("none", "", "custom kernel"),
+    "text.parse_time": (
+        "addons",
+        "TensorFlow string ops",
+        "absl's parser re-expressed; week-based and locale directives not supported",
+    ),
+    "text.skip_gram_sample": (
+        "addons",
+        "TensorFlow ops",
+        "tfa's window draws for a seeded first call; repeated calls draw on",
+    ),
+    "text.skip_gram_sample_with_text_vocab": ("addons", "TensorFlow ops", "as skip_gram_sample"),
     "text.viterbi_decode": ("addons", "kerasdl.ops.viterbi_decode", "NumPy"),
 }
 
 # The attention mechanisms, the attention wrapper and the sequence loss.
-for _symbol in (
-    "AttentionMechanism AttentionWrapper AttentionWrapperState BahdanauAttention "
-    "BahdanauMonotonicAttention LuongAttention LuongMonotonicAttention SequenceLoss hardmax "
-    "monotonic_attention safe_cumprod sequence_loss"
-).split():
-    CENSUS[f"seq2seq.{_symbol}"] = ("none", "", _SEQ2SEQ)
+_MEMORY = "memory cast to the layer's dtype; a symbolic memory is set up in a `call`"
+CENSUS.update(
+    {
+        "seq2seq.AttentionMechanism": ("addons", "keras.layers.Layer", _MEMORY),
+        "seq2seq.AttentionWrapper": (
+            "addons",
+            "keras.ops",
+            "a Keras 3 RNN cell with a config; in `keras.layers.RNN` the alignment history "
+            "is a time-major tensor (TensorFlow), elsewhere tfa's `TensorArray`",
+        ),
+        "seq2seq.AttentionWrapperState": ("addons", "namedtuple", ""),
+        "seq2seq.BahdanauAttention": ("addons", "keras.ops", _MEMORY),
+        "seq2seq.BahdanauMonotonicAttention": ("addons", "keras.ops", "noise by `keras.random`"),
+        "seq2seq.LuongAttention": ("addons", "keras.ops", _MEMORY),
+        "seq2seq.LuongMonotonicAttention": ("addons", "keras.ops", "noise by `keras.random`"),
+        "seq2seq.SequenceLoss": ("addons", "keras.losses.Loss", "has a config"),
+        "seq2seq.hardmax": ("addons", "keras.ops", ""),
+        "seq2seq.monotonic_attention": ("addons", "keras.ops", "float64 recursive mode works"),
+        "seq2seq.safe_cumprod": ("addons", "keras.ops", ""),
+        "seq2seq.sequence_loss": ("addons", "keras.ops", ""),
+    }
+)
 # The decoders, samplers and beam search.
-for _symbol in (
-    "BaseDecoder BasicDecoder BasicDecoderOutput BeamSearchDecoder BeamSearchDecoderOutput "
-    "BeamSearchDecoderState CustomSampler Decoder FinalBeamSearchDecoderOutput "
-    "GreedyEmbeddingSampler InferenceSampler SampleEmbeddingSampler Sampler "
-    "ScheduledEmbeddingTrainingSampler ScheduledOutputTrainingSampler TrainingSampler "
-    "dynamic_decode gather_tree gather_tree_from_array tile_batch"
-).split():
-    CENSUS[f"seq2seq.{_symbol}"] = ("none", "", _SEQ2SEQ)
+_NAMEDTUPLE = ("addons", "namedtuple", "")
+_SCHEDULED = "tfa's seeded draws; a `[batch]` probability works (tfa's failed)"
+CENSUS.update(
+    {
+        "seq2seq.BaseDecoder": ("addons", "keras.layers.Layer", ""),
+        "seq2seq.BasicDecoder": (
+            "addons",
+            "keras.layers.Layer",
+            "`initial_state` may be omitted; the sampler's layers are saved with it",
+        ),
+        "seq2seq.BasicDecoderOutput": _NAMEDTUPLE,
+        "seq2seq.BeamSearchDecoder": (
+            "addons",
+            "keras.layers.Layer",
+            "saves to `.keras` and SavedModel (tfa's could not); impute_finished refused "
+            "(tfa's failed)",
+        ),
+        "seq2seq.BeamSearchDecoderOutput": _NAMEDTUPLE,
+        "seq2seq.BeamSearchDecoderState": _NAMEDTUPLE,
+        "seq2seq.CustomSampler": ("addons", "TensorFlow", ""),
+        "seq2seq.Decoder": ("addons", "abc", ""),
+        "seq2seq.FinalBeamSearchDecoderOutput": _NAMEDTUPLE,
+        "seq2seq.GreedyEmbeddingSampler": (
+            "addons",
+            "keras.ops",
+            "an `embedding` given to `initialize` serves that decode only",
+        ),
+        "seq2seq.InferenceSampler": ("addons", "keras.ops", ""),
+        "seq2seq.SampleEmbeddingSampler": ("addons", "tf.random.categorical", "tfa's seeded draws"),
+        "seq2seq.Sampler": ("addons", "abc", "samplers have configs"),
+        "seq2seq.ScheduledEmbeddingTrainingSampler": ("addons", "tf.random", _SCHEDULED),
+        "seq2seq.ScheduledOutputTrainingSampler": ("addons", "tf.random", _SCHEDULED),
+        "seq2seq.TrainingSampler": ("addons", "tf.TensorArray", ""),
+        "seq2seq.dynamic_decode": ("addons", "tf.while_loop", ""),
+        "seq2seq.gather_tree": (
+            "addons",
+            "tf.scan",
+            "tfa's C++ kernel in TensorFlow ops; a parent id equal to beam_width is an error",
+        ),
+        "seq2seq.gather_tree_from_array": ("addons", "tf.gather", ""),
+        "seq2seq.tile_batch": ("addons", "keras.ops.repeat", ""),
+    }
+)
 CENSUS = dict(sorted(CENSUS.items()))
 
 
