@@ -69,6 +69,28 @@ EXAMPLE_ARGUMENTS = {
     "Warmup": "dict(after=keras.optimizers.schedules.CosineDecay(0.1, 100), warmup_steps=10)",
     "WeightNormalization": "dict(layer=keras.layers.Dense(2))",
     "WeightedKappaLoss": "dict(num_classes=3)",
+    "ESN": "dict(units=3)",
+    "ESNCell": "dict(units=3)",
+    "LayerNormLSTMCell": "dict(units=3)",
+    "LayerNormSimpleRNNCell": "dict(units=3)",
+    "NASCell": "dict(units=3)",
+    "PeepholeLSTMCell": "dict(units=3)",
+    "AttentionWrapper": "dict(cell=keras.layers.LSTMCell(3), "
+    "attention_mechanism=kerasdl.addons.seq2seq.LuongAttention(3))",
+    "BahdanauAttention": "dict(units=3)",
+    "BahdanauMonotonicAttention": "dict(units=3)",
+    "LuongAttention": "dict(units=3)",
+    "LuongMonotonicAttention": "dict(units=3)",
+    "BasicDecoder": "dict(cell=keras.layers.LSTMCell(3), "
+    "sampler=kerasdl.addons.seq2seq.TrainingSampler())",
+    "BeamSearchDecoder": "dict(cell=keras.layers.LSTMCell(3), beam_width=2)",
+    "CustomSampler": "dict(initialize_fn=keras.activations.linear, "
+    "sample_fn=keras.activations.linear, next_inputs_fn=keras.activations.linear)",
+    "InferenceSampler": "dict(sample_fn=keras.activations.linear, sample_shape=[], "
+    "sample_dtype='int32', end_fn=keras.activations.linear)",
+    "ScheduledEmbeddingTrainingSampler": "dict(sampling_probability=0.5)",
+    "ScheduledOutputTrainingSampler": "dict(sampling_probability=0.5)",
+    "PronunciationPreprocessor": "dict(characters=['a'], phones=['AH'])",
 }
 
 CENSUS = """

@@ -1,4 +1,14 @@
-"""Input pipelines: image data and augmentation, text and CoNLL readers, splits, epochs."""
+"""Input pipelines: image data and augmentation, text, CoNLL and pronunciation readers,
+splits, epochs."""
 
-from kerasdl.data import augmentation, epochs, errors, images, splits, tagging, text
+from kerasdl.data import (
+    augmentation,
+    epochs,
+    errors,
+    images,
+    pronunciations,
+    splits,
+    tagging,
+    text,
+)
 from kerasdl.data.errors import InputError

@@ -147,7 +147,8 @@ def _check_positive(lengths):
 # --- attention mechanisms ------------------------------------------------------------------
 
 
-@keras.saving.register_keras_serializable(package="Addons")
+# Not registered, as in tfa: the base takes an arbitrary `probability_fn`; the concrete
+# mechanisms below are registered and round-trip through their configs.
 class AttentionMechanism(keras.layers.Layer):
     """Base class of the attention mechanisms: keeps the memory (`values`, masked past
     each row's length), its projection (`keys`, by `memory_layer`), and scores a query
