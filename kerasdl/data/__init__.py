@@ -6,6 +6,7 @@ from kerasdl.data import (
     epochs,
     errors,
     images,
+    parallel,
     pronunciations,
     splits,
     tagging,

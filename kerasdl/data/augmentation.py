@@ -78,6 +78,7 @@ import keras
 import tensorflow as tf
 
 from kerasdl.data.epochs import EpochCounter
+from kerasdl.data.parallel import parallel_map
 from kerasdl.ops import image as image_ops
 
 __all__ = [
@@ -697,9 +698,9 @@ class Augmenter:
         # `flat_map` over the epochs would instantiate its function again on every
         # iteration (about 75 ms on 2 CPUs, as long as 150 CIFAR batches take to augment).
         epochs = epochs.flat_map(lambda e: tf.data.Dataset.from_tensors(e).repeat())
-        augmented = tf.data.Dataset.zip(epochs, dataset.enumerate()).map(
+        augmented = parallel_map(
+            tf.data.Dataset.zip(epochs, dataset.enumerate()),
             lambda e, batch: self._map_batch(e, *batch),
-            num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         )
         cardinality = int(dataset.cardinality())

@@ -15,6 +15,7 @@ import numpy as np
 
 from kerasdl.data.epochs import EpochShuffle
 from kerasdl.data.errors import InputError, tfds_errors
+from kerasdl.data.parallel import parallel_map
 from kerasdl.data.splits import split_arrays
 
 
@@ -211,9 +212,7 @@ def image_dataset(
         images_t, labels_t = tf.constant(images), tf.constant(labels)
         dataset = shuffle.indices(len(images)).batch(batch_size)
         dataset = dataset.map(lambda i: (tf.gather(images_t, i), tf.gather(labels_t, i)))
-    dataset = dataset.map(
-        lambda x, y: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE
-    )
+    dataset = parallel_map(dataset, lambda x, y: (tf.cast(x, tf.float32), y))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

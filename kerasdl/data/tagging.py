@@ -37,6 +37,7 @@ import tensorflow as tf
 
 from kerasdl.data.epochs import epoch_shuffle
 from kerasdl.data.errors import InputError, tfds_errors
+from kerasdl.data.parallel import parallel_map
 from kerasdl.data.sequence import (
     Buckets,
     Examples,
@@ -1028,7 +1029,7 @@ def make_dataset(
         return (features, *rest) if rest else features
 
     dataset = dataset.enumerate()  # batch numbers within the epoch, for the draws
-    return dataset.map(features_of, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return parallel_map(dataset, features_of).prefetch(tf.data.AUTOTUNE)
 
 
 def singleton_words(corpus: TaggedCorpus, preprocessor: TaggingPreprocessor) -> list[str]:

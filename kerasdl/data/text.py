@@ -39,6 +39,7 @@ import tensorflow as tf
 from kerasdl.data import sequence
 from kerasdl.data.epochs import epoch_shuffle
 from kerasdl.data.errors import InputError, tfds_errors
+from kerasdl.data.parallel import parallel_map
 from kerasdl.data.sequence import Buckets, Examples, Shuffle, Vocabulary
 
 PAD_ID = 0  # TextVectorization's mask token ''
@@ -572,7 +573,7 @@ def make_dataset(
         ids = tf.pad(ids, [[0, 0], [0, tf.maximum(min_length - tf.shape(ids)[1], 0)]])
         return (ids, *rest) if rest else ids
 
-    return dataset.map(pad_to_min, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return parallel_map(dataset, pad_to_min).prefetch(tf.data.AUTOTUNE)
 
 
 # --------------------------------------------------------------------------- splits
