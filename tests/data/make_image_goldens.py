@@ -14,27 +14,11 @@ Python fallback). This script compiles those three functions as no-ops (a C comp
 needed), preloads them and runs itself again, so the kernels' CPU code gives the values.
 """
 
-import os
 import pathlib
-import subprocess
-import sys
-import tempfile
 
-_STUB = """
-static void *handle[1];
-void **__cudaRegisterFatBinary(void *fat_cubin) { return handle; }
-void __cudaRegisterFatBinaryEnd(void **h) {}
-void __cudaUnregisterFatBinary(void **h) {}
-"""
+from _cuda_stub import reexec_with_cuda_stub
 
-if "KERASDL_CUDA_STUB" not in os.environ:
-    stub_dir = tempfile.mkdtemp()
-    source = pathlib.Path(stub_dir, "stub.c")
-    source.write_text(_STUB)
-    library = str(source.with_suffix(".so"))
-    subprocess.run(["cc", "-shared", "-fPIC", "-o", library, str(source)], check=True)
-    env = dict(os.environ, KERASDL_CUDA_STUB=library, LD_PRELOAD=library)
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+reexec_with_cuda_stub()  # tfa's custom kernels need CUDA's registration functions
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
