@@ -20,7 +20,9 @@ validation loss rose in the second epoch); batches of 128 30.7 %, of 64 29.1 % (
 batches cost little more per epoch on two cores: 79 s an epoch at 64, near idle); 192
 units per direction learned no faster per epoch than 128 at 1.5x the cost; 5 beams 0.7
 points better than greedy decoding on the validation words, 10 beams or a length penalty
-no better. 20 epochs take about half the issue's hour of training on two cores.
+no better. With these defaults, 20 epochs took 2125 s of training on the shared machine
+(1-minute load 0.4-7.3, about 80 s an epoch when it is idle): test WER 27.2 % without
+stress digits (32.1 % with), PER 6.3 % (8.2 %).
 
 The trainer (`python -m applications.grapheme_to_phoneme`), the tests and the benchmarks
 import these, so the recipe is written once.
