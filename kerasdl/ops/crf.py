@@ -697,18 +697,18 @@ def _viterbi(potentials, transition_params, sequence_length):
     inputs, transitions = _viterbi_trellis(potentials, padded_mask, transition_params)
     num_states = int(transitions.shape[0])
     # The recursion runs on [K, B] scores (batch last): the candidates alpha[i] + A[i, j]
-    # are alpha broadcast over j plus the transitions broadcast over the batch, [K, K, B],
-    # and the max runs over the leading axis: on CPU graphs much cheaper per step than
-    # [B, K, K] scores reduced over the middle axis.
+    # are alpha (broadcast over j) plus A^T broadcast over the batch, [K_j, K_i, B], and the
+    # max runs over the middle axis. On CPU graphs this is cheaper per step than [B, K, K]
+    # scores (about half the time at B = 16) and at B = 16 cheaper than [K_i, K_j, B]
+    # reduced over the leading axis, which needs alpha broadcast explicitly (2.4 vs 3.9 us
+    # per step on 2 cores; the same at B = 128).
     batch_size = ops.shape(inputs)[2]
     batch_transitions = ops.broadcast_to(
-        ops.expand_dims(transitions, 2), (num_states, num_states, batch_size)
+        ops.expand_dims(_transpose_small(transitions), 2), (num_states, num_states, batch_size)
     )
-    batch_shape = ops.shape(batch_transitions)
 
     def forward_step(alpha, inputs_t):
-        scores = ops.broadcast_to(ops.expand_dims(alpha, 1), batch_shape) + batch_transitions
-        return inputs_t + ops.max(scores, axis=0), alpha
+        return inputs_t + ops.max(alpha + batch_transitions, axis=1), alpha
 
     static_length = _static_length(potentials)
     steps = None if static_length is None else static_length - 1
