@@ -172,12 +172,23 @@ def _argmax(x, axis):
     return ops.cast(ops.argmax(x, axis=axis), "int32")
 
 
-def _transpose_small(matrix):
-    """Transpose of a static-shape `[N, N]` matrix as a gather of its flattened entries:
-    on CPU TensorFlow (oneDNN) a transpose op costs tens of microseconds however small."""
-    size = int(matrix.shape[0])
-    order = np.arange(size * size, dtype="int32").reshape(size, size).T.reshape(-1)
-    return ops.reshape(_take_rows(ops.reshape(matrix, (-1,)), order), (size, size))
+# Largest static tensor `_permute` moves with a gather.
+GATHER_PERMUTE_LIMIT = 32768
+
+
+def _permute(x, axes):
+    """`keras.ops.transpose(x, axes)`; for a static-shape tensor of at most
+    `GATHER_PERMUTE_LIMIT` entries, a gather of its flattened entries at a constant index.
+
+    On CPU TensorFlow (oneDNN) a Transpose op hands even a few thousand entries to the
+    intra-op thread pool and costs tens of microseconds however small (about 40 at
+    [16, 50, 21] on 2 cores, as much as 15 Viterbi steps); the gather does not.
+    """
+    if None in x.shape or int(np.prod(x.shape)) > GATHER_PERMUTE_LIMIT:
+        return ops.transpose(x, axes)
+    shape = [int(size) for size in x.shape]
+    order = np.arange(int(np.prod(shape)), dtype="int32").reshape(shape).transpose(axes)
+    return _take_rows(ops.reshape(x, (-1,)), order)
 
 
 def _matmul_transposed(a, b):
@@ -377,7 +388,7 @@ def _scaled_marginals(scaled, valid, steps):
     p, s, emissions, _, scaled_transitions, last_sums = scaled
     ratios = emissions * (1.0 / s)
     weight = ops.where(valid, ops.reshape(1.0 / last_sums, (-1, 1, 1)), 0.0)
-    to_previous = _transpose_small(scaled_transitions)
+    to_previous = _permute(scaled_transitions, (1, 0))
 
     def step(backward, x):
         ratios_t, valid_t = x
@@ -420,7 +431,7 @@ def _log_space_passes(inputs, valid, transition_params, steps):
         alpha = inputs_t + _logsumexp_over_previous(alpha, transition_params)
         return alpha, alpha
 
-    transitions_to = _transpose_small(transition_params)
+    transitions_to = _permute(transition_params, (1, 0))
 
     def backward_step(beta, x):
         inputs_t, valid_t = x
@@ -631,7 +642,7 @@ def _viterbi_trellis(potentials, mask, transition_params):
     past_end = np.zeros((num_tags + 1,), np.float32)
     past_end[:num_tags] = -np.inf
     inputs = ops.where(ops.expand_dims(mask, 2), inputs, ops.cast(past_end, inputs.dtype))
-    inputs = ops.transpose(inputs, (1, 2, 0))
+    inputs = _permute(inputs, (1, 2, 0))
     transitions = ops.pad(transition_params, ((0, 1), (0, 0)), constant_values=-np.inf)
     transitions = ops.pad(transitions, ((0, 0), (0, 1)))
     return inputs, transitions
@@ -704,7 +715,7 @@ def _viterbi(potentials, transition_params, sequence_length):
     # per step on 2 cores; the same at B = 128).
     batch_size = ops.shape(inputs)[2]
     batch_transitions = ops.broadcast_to(
-        ops.expand_dims(_transpose_small(transitions), 2), (num_states, num_states, batch_size)
+        ops.expand_dims(_permute(transitions, (1, 0)), 2), (num_states, num_states, batch_size)
     )
 
     def forward_step(alpha, inputs_t):
@@ -723,13 +734,13 @@ def _viterbi(potentials, transition_params, sequence_length):
     else:
         # Back-tracking needs the best predecessor of the chosen tag only: one row of the
         # transposed transitions plus alpha_{t-1}, [B, K+1], per step.
-        transitions_to = _transpose_small(transitions)
+        transitions_to = _permute(transitions, (1, 0))
 
         def backward_step(tag, previous_alpha):
             previous = _argmax(previous_alpha + _take_rows(transitions_to, tag), axis=1)
             return previous, previous
 
-        previous_alphas = ops.transpose(alphas, (0, 2, 1))  # [T-1, B, K+1]
+        previous_alphas = _permute(alphas, (0, 2, 1))  # [T-1, B, K+1]
         _, path = _scan_steps(
             backward_step, last_tag, previous_alphas, steps, reverse=True, stack_axis=1
         )
