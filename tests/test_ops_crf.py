@@ -430,3 +430,18 @@ def test_batches_beyond_one_chunk_decode_row_by_row(static_batch):
     small = decode(potentials[:5], transitions, lengths[:5]) if not static_batch else None
     if small is not None:
         np.testing.assert_array_equal(small[0].numpy(), tags[:5])
+
+
+@pytest.mark.parametrize(
+    "shape, axes",
+    [((3, 3), (1, 0)), ((4, 5, 6), (1, 2, 0)), ((4, 5, 6), (0, 2, 1)), ((40, 30, 30), (1, 2, 0))],
+)
+@pytest.mark.parametrize("static", [True, False])
+def test_permute_is_transpose(shape, axes, static):
+    # Small static tensors are gathered at a constant index; large or unknown shapes take
+    # ops.transpose ((40, 30, 30) is beyond GATHER_PERMUTE_LIMIT).
+    x = np.arange(np.prod(shape), dtype="float32").reshape(shape)
+    x[0, 0] = -np.inf
+    spec = tf.TensorSpec(shape if static else [None] * len(shape), tf.float32)
+    permute = tf.function(lambda t: crf_module._permute(t, axes), input_signature=[spec])
+    np.testing.assert_array_equal(permute(x).numpy(), np.transpose(x, axes))
