@@ -7,6 +7,8 @@ pins Keras to the minor version that suite has run on.
 
 - Tensor attributes and Keras masks: `get_tensor_attr`, `set_tensor_attr`,
   `get_keras_mask`, `set_keras_mask`.
+- `moving_average_of`: the optimizer's moving average (`use_ema`) of each trainable
+  variable, which `kerasdl.callbacks.EarlyStopping` keeps as the best epoch's weights.
 - `in_symbolic_scope`: whether Keras is evaluating stand-in tensors for shapes.
 - `tensorflow_trainer_class`: the TensorFlow backend's trainer, whose steps
   `kerasdl.distribute.skip_empty_replica_batches` wraps.
@@ -72,6 +74,27 @@ def set_keras_mask(tensor, mask) -> None:
     3.15.
     """
     masking.set_keras_mask(tensor, mask)
+
+
+def moving_average_of(optimizer) -> dict:
+    """`{id(variable): its moving average}` for the trainable variables of an optimizer
+    built with `use_ema=True` (looked up through wrappers: `inner_optimizer` of a loss-scale
+    optimizer, `optimizer` of kerasdl's Lookahead); `{}` for any other optimizer.
+
+    Keras keeps the averages in `BaseOptimizer._model_variables_moving_average`, aligned
+    with `_trainable_variables`, and offers them publicly only through
+    `finalize_variable_values` (which overwrites the model) and `SwapEMAWeights` (which
+    swaps them in place around evaluation). Checked against Keras 3.15.
+    """
+    for name in ("inner_optimizer", "optimizer"):
+        optimizer = getattr(optimizer, name, optimizer)
+    averages = getattr(optimizer, "_model_variables_moving_average", None)
+    if not getattr(optimizer, "use_ema", False) or not averages:
+        return {}
+    return {
+        id(variable): average
+        for variable, average in zip(optimizer._trainable_variables, averages, strict=True)
+    }
 
 
 def in_symbolic_scope() -> bool:

@@ -11,6 +11,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasdl import _keras_private
+
 __all__ = ["SWA", "EarlyStopping", "GradientMonitor", "TimeStopping"]
 
 
@@ -22,6 +24,12 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
     with `restore_best_weights`, its weights), so a resumed run could stop later and keep
     other weights than an uninterrupted one. `BackupAndRestore(..., stateful_callbacks=
     [this])` stores `backup_state()` with every backup and hands it back on resume.
+
+    With `restore_best_weights` and an optimizer that averages the weights (`use_ema=True`,
+    the trainers' `--ema`), the weights kept for the best epoch are the averages at that
+    epoch, what `model.fit` would have left had training stopped there. (Keras' callback
+    keeps the raw weights, and restoring them undoes the averaging.) The epoch is still
+    chosen by the monitored value, which `fit` computes with the raw weights.
 
     Args:
         monitor, min_delta, patience, verbose, mode, baseline, restore_best_weights,
@@ -76,6 +84,8 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         best, wait = self.best, self.wait
         stopped_epoch, stop_training = self.stopped_epoch, self.model.stop_training
         super().on_epoch_end(epoch, logs)
+        if self.restore_best_weights and self.best_epoch == epoch:
+            self.best_weights = self._weights_to_keep()
         current = (logs or {}).get(self.monitor)
         if self.ties != "later" or current is None or epoch < self.start_from_epoch:
             return
@@ -84,9 +94,18 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         # Keras counted the tie as no improvement; undo that and take this epoch as the best.
         self.best, self.best_epoch = current, epoch
         if self.restore_best_weights:
-            self.best_weights = self.model.get_weights()
+            self.best_weights = self._weights_to_keep()
         self.wait = 0 if self._reaches_baseline(current) else wait + 1
         self.stopped_epoch, self.model.stop_training = stopped_epoch, stop_training
+
+    def _weights_to_keep(self) -> list[np.ndarray]:
+        """The model's weights, each trainable one replaced by its moving average when
+        the optimizer keeps one."""
+        averages = _keras_private.moving_average_of(getattr(self.model, "optimizer", None))
+        return [
+            ops.convert_to_numpy(averages[id(variable)]) if id(variable) in averages else value
+            for variable, value in zip(self.model.weights, self.model.get_weights(), strict=True)
+        ]
 
     def _reaches_baseline(self, value) -> bool:
         if self.baseline is None:

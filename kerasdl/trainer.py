@@ -300,7 +300,9 @@ def make_optimizer(
 
     `momentum` goes to optimizers that take one (SGD, RMSprop) and is ignored by others.
     `ema` > 0 keeps an exponential moving average of the weights with that momentum
-    (Keras's `use_ema`), which `model.fit` writes into the model when training ends.
+    (Keras's `use_ema`), which `model.fit` writes into the model when training ends
+    (with a best-epoch callback, `kerasdl.callbacks.EarlyStopping` keeps that epoch's
+    averages).
     """
     if not 0 <= ema < 1:
         raise InputError("--ema", f"must be in [0, 1), got {ema}")

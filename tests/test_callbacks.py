@@ -240,6 +240,34 @@ def test_early_stopping_ties_pick_the_earlier_or_later_of_equal_epochs(mode, tie
     assert later == [(0, 0, 0), (1, 0, 0), (2, 0, 0), (2, 1, 0), (4, 0, 0), (4, 1, 0), (4, 2, 6)]
 
 
+@pytest.mark.parametrize("ties", ["earlier", "later"])
+def test_early_stopping_keeps_the_moving_average_of_the_best_epoch(ties):
+    # With use_ema (the trainers' --ema) the kept weights are the averages at the best
+    # epoch: restoring the raw weights, as Keras' callback does, would undo the averaging.
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.05, use_ema=True, ema_momentum=0.9), "mse")
+    seen = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_score"] = [1.0, 3.0, 2.0, 3.0][epoch]  # epoch 1 best; 3 ties it
+            averages = model.optimizer._model_variables_moving_average
+            seen[epoch] = ([np.array(a) for a in averages], model.get_weights())
+
+    stopping = EarlyStopping(
+        monitor="val_score", mode="max", patience=9, restore_best_weights=True, ties=ties
+    )
+    model.fit(x, y, batch_size=8, epochs=4, verbose=0, callbacks=[Record(), stopping])
+    best = 1 if ties == "earlier" else 3
+    averages, raw = seen[best]
+    assert not np.allclose(averages[0], raw[0])  # the average lags the raw weights
+    for kept, average in zip(model.get_weights(), averages, strict=True):
+        np.testing.assert_array_equal(kept, average)
+
+
 def test_early_stopping_config_and_backup_state_round_trip():
     callback = EarlyStopping(
         monitor="val_loss",

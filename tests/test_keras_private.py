@@ -120,3 +120,19 @@ def test_multi_worker_fix_targets_exist_with_the_signatures_it_replaces():
     # The replacement reads the model's strategy as Keras' own does.
     assert "_distribute_strategy" in vars(keras.Sequential([keras.Input((1,))]))
     assert isinstance(tf_trainer.TensorFlowTrainer.distribute_strategy, property)
+
+
+def test_moving_average_of_finds_the_averages_through_wrappers():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    for optimizer in (
+        keras.optimizers.Adam(use_ema=True),
+        keras.mixed_precision.LossScaleOptimizer(keras.optimizers.Adam(use_ema=True)),
+    ):
+        optimizer.build(model.trainable_variables)
+        averages = private.moving_average_of(optimizer)
+        assert set(averages) == {id(v) for v in model.trainable_variables}
+        for variable in model.trainable_variables:
+            assert averages[id(variable)].shape == variable.shape
+    plain = keras.optimizers.Adam()
+    plain.build(model.trainable_variables)
+    assert private.moving_average_of(plain) == {} == private.moving_average_of(None)
