@@ -4,16 +4,16 @@
         [--embeddings glove-6b-50d | none] [--order old,new] [--out benchmarks/results]
 
 old: the trainer's defaults (`recipes.hyperparameters()`: words and characters). new:
-`recipes.hyperparameters(casing=True)`, the POS column (`--feature_columns=1`) and the
-`--embeddings` vectors. Each is set up by the trainer's own pieces, as its `main()` does
-(`load_data`, a 3 % holdout of the first `--sentences` training sentences,
-the trainer's `prepare`: batches, vectors, the model compiled with Adam, clipnorm and the
-cosine schedule), and fitted by `Experiment.fit` (backup, checkpoint, TensorBoard, early
-stopping, `SetEpoch`) with one more callback that scores the test set with conlleval after
-every epoch, off the clock. The recipes train one after the other in this process
+`--recipe=features` (the POS column, casing and a character BiLSTM) with the `--embeddings`
+vectors, which with GloVe is `--recipe=features+glove`. Each is set up by the trainer's own
+pieces, as its `main()` does (`load_data`, a 3 % holdout of the first `--sentences` training
+sentences, the trainer's `prepare`: batches, vectors, the model compiled with Adam, clipnorm
+and the cosine schedule), and fitted by `Experiment.fit` (backup, checkpoint, TensorBoard,
+early stopping, `SetEpoch`) with one more callback that scores the test set with conlleval
+after every epoch, off the clock. The recipes train one after the other in this process
 (`--order new,old` swaps them: the first also pays the process's warm-up). Prints epoch,
-training seconds and test F1 per recipe and when each first reaches 93.0 and 94.0 F1;
-writes the points as JSON and a plot to `--out`.
+training seconds and test F1 per recipe and when each first reaches 93.0 and 94.0 F1; writes
+the points as JSON and a plot to `--out`.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def time_recipe(name: str, recipe: list[str], args: argparse.Namespace) -> list[
                 *recipe,
             ]
         )
+        trainer.apply_defaults(FLAGS, recipes.RECIPES[FLAGS.recipe])
         tagger_app.check_flags()
         run = Experiment(tagger_app.TASK)
         data, _, output_scheme = tagger_app.load_data()
@@ -128,7 +129,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     vectors = [] if args.embeddings == "none" else [f"--embeddings={args.embeddings}"]
-    recipe_flags = {"old": [], "new": ["--casing", "--feature_columns=1", *vectors]}
+    recipe_flags = {"old": [], "new": ["--recipe=features", *vectors]}
     tf.get_logger().setLevel("WARNING")
     load_start = os.getloadavg()
     print(

@@ -46,7 +46,7 @@ def file_run(files, tmp_path_factory):
         f"--train_file={files / 'train.txt'}",
         f"--test_file={files / 'test.txt'}",
         f"--model_dir={model_dir}",
-        "--recipe=features",  # the POS column (served as the input column_1) and casing
+        "--recipe=features",  # POS column (served as column_1), casing, character BiLSTM
         *SMALL,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -66,6 +66,7 @@ def test_file_run_writes_metrics_and_report(file_run):
     assert metrics["train_sentences"] + metrics["valid_sentences"] == 300
     assert metrics["flags"]["recipe"] == "features"
     assert metrics["flags"]["feature_columns"] == ["1"] and metrics["flags"]["casing"]
+    assert metrics["flags"]["char_features"] == "lstm"
     report = (model_dir / "conlleval.txt").read_text()
     assert report.startswith("processed ")
     assert "NP: precision:" in report
