@@ -85,7 +85,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         stopped_epoch, stop_training = self.stopped_epoch, self.model.stop_training
         super().on_epoch_end(epoch, logs)
         if self.restore_best_weights and self.best_epoch == epoch:
-            self.best_weights = self._weights_to_keep()
+            self.best_weights = self._with_averages(self.best_weights)
         current = (logs or {}).get(self.monitor)
         if self.ties != "later" or current is None or epoch < self.start_from_epoch:
             return
@@ -94,17 +94,19 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         # Keras counted the tie as no improvement; undo that and take this epoch as the best.
         self.best, self.best_epoch = current, epoch
         if self.restore_best_weights:
-            self.best_weights = self._weights_to_keep()
+            self.best_weights = self._with_averages(self.model.get_weights())
         self.wait = 0 if self._reaches_baseline(current) else wait + 1
         self.stopped_epoch, self.model.stop_training = stopped_epoch, stop_training
 
-    def _weights_to_keep(self) -> list[np.ndarray]:
-        """The model's weights, each trainable one replaced by its moving average when
-        the optimizer keeps one."""
+    def _with_averages(self, weights: list[np.ndarray]) -> list[np.ndarray]:
+        """`weights` (the model's, in `model.weights` order) with each trainable one
+        replaced by its moving average when the optimizer keeps one; else `weights`."""
         averages = _keras_private.moving_average_of(getattr(self.model, "optimizer", None))
+        if not averages:
+            return weights
         return [
             ops.convert_to_numpy(averages[id(variable)]) if id(variable) in averages else value
-            for variable, value in zip(self.model.weights, self.model.get_weights(), strict=True)
+            for variable, value in zip(self.model.weights, weights, strict=True)
         ]
 
     def _reaches_baseline(self, value) -> bool:

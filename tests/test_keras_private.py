@@ -124,9 +124,12 @@ def test_multi_worker_fix_targets_exist_with_the_signatures_it_replaces():
 
 def test_moving_average_of_finds_the_averages_through_wrappers():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    from kerasdl import trainer
+
     for optimizer in (
         keras.optimizers.Adam(use_ema=True),
         keras.mixed_precision.LossScaleOptimizer(keras.optimizers.Adam(use_ema=True)),
+        trainer.make_optimizer("lookahead_adam", 1e-3, ema=0.9),  # --optimizer, --ema
     ):
         optimizer.build(model.trainable_variables)
         averages = private.moving_average_of(optimizer)
