@@ -356,6 +356,44 @@ def test_decode_breaks_ties_towards_low_tags_along_one_path():
     np.testing.assert_array_equal(decode(inputs, transitions, np.array([2]))[0], [[1, 0]])
 
 
+@pytest.mark.parametrize("max_length", [1, 2, 7])
+def test_small_and_large_batch_back_tracking_agree(max_length, monkeypatch):
+    """Small static batches back-track on batch-last scores (`_small_batch_viterbi`), larger
+    ones on transposed scores: the same tags and scores, ties (integer scores) included."""
+    rng = np.random.default_rng(13)
+    inputs, transitions, _, lengths = random_problem(rng, 6, max_length, 4)
+    inputs, transitions = np.round(2 * inputs), np.round(2 * transitions)
+    lengths[:2] = [0, max_length]
+    results = []
+    for limit in (10**9, 0):  # every batch is small; none is
+        monkeypatch.setattr(crf_module, "SMALL_DECODE_SCORES", limit)
+        results.append(
+            [np.asarray(x) for x in tf.function(K.crf_decode)(inputs, transitions, lengths)]
+        )
+    (small_tags, small_scores), (large_tags, large_scores) = results
+    np.testing.assert_array_equal(small_tags, large_tags)
+    np.testing.assert_array_equal(small_scores, large_scores)
+    for row, n in enumerate(lengths):
+        if n:
+            assert list(small_tags[row, :n]) == K.viterbi_decode(inputs[row, :n], transitions)[0]
+
+
+@pytest.mark.parametrize("rows", [1, 5, crf_module.MATMUL_TRANSPOSE_ROWS + 1])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_batch_last_moves_every_bit_pattern(rows, dtype):
+    """The integer-product transposition (float32, small batches) returns the very bits it
+    was given: NaNs, infinities, -0.0 and subnormals included; other inputs take `_permute`."""
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(rows, 3, 4)).astype(dtype)
+    specials = [np.nan, np.inf, -np.inf, -0.0, np.finfo(dtype).smallest_subnormal]
+    x.flat[: len(specials)] = specials
+    moved = tf.function(crf_module._batch_last)(tf.constant(x))
+    expected = np.moveaxis(x, 0, -1)
+    assert moved.shape == expected.shape and moved.dtype == dtype
+    unsigned = "uint32" if dtype == "float32" else "uint16"
+    np.testing.assert_array_equal(np.asarray(moved).view(unsigned), expected.view(unsigned))
+
+
 # ---------------------------------------------------------------- short time axes
 @pytest.mark.parametrize("max_length", [0, 1, 2])
 @pytest.mark.parametrize("static", [True, False], ids=["static_T", "unknown_T"])

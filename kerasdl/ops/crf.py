@@ -46,6 +46,10 @@ __all__ = [
 # Time steps up to which the recursions are unrolled when the sequence length is static.
 UNROLL_LIMIT = 128
 
+# Largest static `(K+1) * B` that `crf_decode` back-tracks on the forward pass's own
+# batch-last `[K+1, B]` scores, step by step, when it unrolls (`_small_batch_viterbi`).
+SMALL_DECODE_SCORES = 640
+
 # Rows Viterbi-decoded at a time: beyond this, a decoding step's `[K+1, K+1, B]` scores
 # fall out of the CPU's cache (B=256, K=20: each row 2x slower than at B=128).
 DECODE_ROWS = 128
@@ -146,8 +150,8 @@ def _scan_steps(step, init, xs, length, reverse=False, axis=0, skip_first=False,
     return carry, ops.stack(ys, axis=stack_axis)
 
 
-def _take_rows(table, indices):
-    """`keras.ops.take(table, indices, axis=0)` for indices known to lie in range.
+def _take(table, indices, axis=0):
+    """`keras.ops.take(table, indices, axis)` for indices known to lie in range.
 
     On TensorFlow a bare gather: `ops.take` adds a negative-index fix-up (three more graph
     ops), which the Viterbi recursions would pay on every time step.
@@ -155,8 +159,8 @@ def _take_rows(table, indices):
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        return tf.gather(table, indices)
-    return ops.take(table, indices, axis=0)
+        return tf.gather(table, indices, axis=axis)
+    return ops.take(table, indices, axis=axis)
 
 
 def _argmax(x, axis):
@@ -190,7 +194,37 @@ def _permute(x, axes):
     if size > GATHER_PERMUTE_LIMIT:
         return ops.transpose(x, axes)
     order = np.arange(size, dtype="int32").reshape(tuple(x.shape)).transpose(axes)
-    return _take_rows(ops.reshape(x, (-1,)), order)
+    return _take(ops.reshape(x, (-1,)), order)
+
+
+# Largest static batch `_batch_last` moves with an integer matrix product.
+MATMUL_TRANSPOSE_ROWS = 32
+
+
+def _batch_last(x):
+    """`x` (`[B, ...]`) with its leading axis moved to the end.
+
+    On TensorFlow, for float32 `x` with a static shape and `B <= MATMUL_TRANSPOSE_ROWS`, as
+    the product of its bit patterns, read as an int32 `[B, N]` matrix, and the `[B, B]`
+    identity. Each output entry is one input entry times 1 plus others times 0, in integer
+    arithmetic: exactly the input's bits, infinities and NaNs included. On 2 CPU cores it
+    moves a `[16, 50, 21]` trellis in about 18 us, against 45 for `_permute`'s gather (60
+    for a Transpose); the product's cost grows with `B`, and at B = 64 the gather is faster.
+    """
+    axes = (*range(1, len(x.shape)), 0)
+    rows = x.shape[0]
+    if (
+        keras.backend.backend() != "tensorflow"
+        or None in x.shape
+        or rows > MATMUL_TRANSPOSE_ROWS
+        or keras.backend.standardize_dtype(x.dtype) != "float32"
+    ):
+        return _permute(x, axes)
+    import tensorflow as tf
+
+    bits = tf.bitcast(tf.reshape(x, (rows, -1)), tf.int32)
+    moved = _matmul_transposed(bits, tf.eye(rows, dtype=tf.int32))
+    return tf.reshape(tf.bitcast(moved, tf.float32), (*x.shape[1:], rows))
 
 
 def _matmul_transposed(a, b):
@@ -644,7 +678,7 @@ def _viterbi_trellis(potentials, mask, transition_params):
     past_end = np.zeros((num_tags + 1,), np.float32)
     past_end[:num_tags] = -np.inf
     inputs = ops.where(ops.expand_dims(mask, 2), inputs, ops.cast(past_end, inputs.dtype))
-    inputs = _permute(inputs, (1, 2, 0))
+    inputs = _batch_last(inputs)
     transitions = ops.pad(transition_params, ((0, 1), (0, 0)), constant_values=-np.inf)
     transitions = ops.pad(transitions, ((0, 0), (0, 1)))
     return inputs, transitions
@@ -726,6 +760,22 @@ def _viterbi(potentials, transition_params, sequence_length):
 
     static_length = _static_length(potentials)
     steps = None if static_length is None else static_length - 1
+    rows = inputs.shape[2]
+    unrolled = steps is not None and steps <= UNROLL_LIMIT
+    if unrolled and rows is not None and num_states * rows <= SMALL_DECODE_SCORES:
+        tags, best_score = _small_batch_viterbi(inputs, transitions, forward_step)
+    else:
+        tags, best_score = _batch_first_viterbi(inputs, transitions_to, forward_step, steps)
+    # Past a row's end the path runs through the end tag K; a length-0 row's whole path
+    # does, with score exactly 0.
+    if padded:
+        tags = tags[:, :max_length]
+    return ops.where(mask, tags, ops.zeros_like(tags)), best_score
+
+
+def _batch_first_viterbi(inputs, transitions_to, forward_step, steps):
+    """Best paths `[B, T]` and scores `[B]` of a trellis `[T, K+1, B]` (`steps` = T - 1, None
+    when unknown), back-tracking on the forward scores transposed to `[T-1, B, K+1]`."""
     if steps == 0:
         last_alpha = inputs[0]
     else:
@@ -733,24 +783,42 @@ def _viterbi(potentials, transition_params, sequence_length):
     best_score = ops.max(last_alpha, axis=0)
     last_tag = _argmax(last_alpha, axis=0)
     if steps == 0:
-        tags = ops.expand_dims(last_tag, 1)
-    else:
-        # Back-tracking needs the best predecessor of the chosen tag only: one row of the
-        # transposed transitions plus alpha_{t-1}, [B, K+1], per step.
-        def backward_step(tag, previous_alpha):
-            previous = _argmax(previous_alpha + _take_rows(transitions_to, tag), axis=1)
-            return previous, previous
+        return ops.expand_dims(last_tag, 1), best_score
 
-        previous_alphas = _permute(alphas, (0, 2, 1))  # [T-1, B, K+1]
-        _, path = _scan_steps(
-            backward_step, last_tag, previous_alphas, steps, reverse=True, stack_axis=1
-        )
-        tags = ops.concatenate([path, ops.expand_dims(last_tag, 1)], axis=1)
-    # Past a row's end the path runs through the end tag K; a length-0 row's whole path
-    # does, with score exactly 0.
-    if padded:
-        tags = tags[:, :max_length]
-    return ops.where(mask, tags, ops.zeros_like(tags)), best_score
+    # Back-tracking needs the best predecessor of the chosen tag only: one row of the
+    # transposed transitions plus alpha_{t-1}, [B, K+1], per step.
+    def backward_step(tag, previous_alpha):
+        previous = _argmax(previous_alpha + _take(transitions_to, tag), axis=1)
+        return previous, previous
+
+    previous_alphas = _permute(alphas, (0, 2, 1))  # [T-1, B, K+1]
+    _, path = _scan_steps(
+        backward_step, last_tag, previous_alphas, steps, reverse=True, stack_axis=1
+    )
+    return ops.concatenate([path, ops.expand_dims(last_tag, 1)], axis=1), best_score
+
+
+def _small_batch_viterbi(inputs, transitions, forward_step):
+    """Best paths `[B, T]` and scores `[B]` of a trellis `[T, K+1, B]` with static `T` and a
+    small static `B`, unrolled.
+
+    Back-tracking runs on each step's batch-last `[K+1, B]` scores as the forward pass left
+    them: a column of the transitions and an arg-max over the tags per step. The general
+    path first stacks them and transposes them to `[B, K+1]`, whose per-step ops cost less
+    once `(K+1) * B` is large. On 2 CPU cores (T=50, median against the general path):
+    K=20: 4-9 % faster at B = 1..24, the same at 32, 9 % slower at 48 and 64; K=9: 4-6 %
+    faster up to B = 64; K=40: 6-9 % faster at B = 8 and 16, 5 % slower at 24.
+    """
+    first, *rest = ops.unstack(inputs, axis=0)
+    alphas = [first]
+    for inputs_t in rest:
+        alphas.append(forward_step(alphas[-1], inputs_t)[0])
+    tag = _argmax(alphas[-1], axis=0)
+    path = [tag]
+    for previous_alpha in reversed(alphas[:-1]):
+        tag = _argmax(previous_alpha + _take(transitions, tag, axis=1), axis=0)
+        path.append(tag)
+    return ops.stack(path[::-1], axis=1), ops.max(alphas[-1], axis=0)
 
 
 def viterbi_decode(score: np.ndarray, transition_params: np.ndarray) -> tuple[list[int], float]:
