@@ -18,8 +18,7 @@ The pairs (`--only` takes their names or prefixes, e.g. `--only crf,serving`):
                  `kerasdl.ops` vs `tfa.text`; median ms of 30 calls per round.
   resnet20       ResNet-20 training throughput (batch 128, 32x32x3): kerasdl's model and
                  input pipeline vs the same network in plain Keras; one `fit` call of 20
-                 steps per round, timed from the end of its first step to the end of its
-                 last. images/s.
+                 steps per round. images/s.
   tagger_epoch   One BiLSTM-CRF training epoch over CoNLL-2000 (the trainer's default
                  network, the same batches for both): kerasdl vs the network built with
                  tfa 0.23's `CRFModelWrapper` on TF 2.15. seconds.
@@ -59,6 +58,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
+
+import tfa_worker  # noqa: E402  (fit_seconds: both sides time fit calls alike)
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = HERE / "results.json"
@@ -256,25 +257,13 @@ def bench_resnet20(args) -> list[Pair]:
         )
         prepared[name] = (model, dataset.repeat())
 
-    class BatchEnds(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.times = []
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.times.append(time.perf_counter())
-
     def run(name):
-        # Steps 2..N: each `fit` call's start (a new iterator) and, on this machine, a wait
-        # of about 2 s after its last step that pins many calls at 5.1 s whatever the
-        # steps took, on both sides, are not training throughput.
         model, stream = prepared[name]
-        batch_ends = BatchEnds()
-        model.fit(stream, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[batch_ends])
-        return (steps - 1) * batch_size / (batch_ends.times[-1] - batch_ends.times[0])
+        return steps * batch_size / tfa_worker.fit_seconds(model, stream, steps_per_epoch=steps)
 
     pair = Pair(
         "resnet20",
-        f"ResNet-20 training, batch {batch_size}, 32x32x3, steps 2-{steps} of each round",
+        f"ResNet-20 training, batch {batch_size}, 32x32x3, {steps} steps per round",
         "images/s",
         True,
         "plain Keras 3",
@@ -296,8 +285,6 @@ def conll2000():
 
 
 def bench_tagger_epoch(args, tfa: TfaWorker) -> list[Pair]:
-    import tfa_worker
-
     from applications.sequence_labeling import recipes
     from kerasdl.data import tagging
 
@@ -338,9 +325,7 @@ def bench_tagger_epoch(args, tfa: TfaWorker) -> list[Pair]:
     stream = tfa_worker.batch_dataset(batches)  # the tfa side reads the same batches
 
     def ours():
-        start = time.perf_counter()
-        model.fit(stream, epochs=1, verbose=0)
-        return time.perf_counter() - start
+        return tfa_worker.fit_seconds(model, stream)
 
     pair = Pair(
         "tagger_epoch",
@@ -384,9 +369,7 @@ def bench_text_tta(args) -> list[Pair]:
         model, training, *rest = build()
         trajectories[name], epochs_needed[name] = [], None
         while epochs_needed[name] is None and len(trajectories[name]) < max_epochs:
-            start = time.perf_counter()
-            model.fit(training, epochs=1, shuffle=False, verbose=0)
-            seconds = time.perf_counter() - start
+            seconds = tfa_worker.fit_seconds(model, training, shuffle=False)
             accuracy = model.evaluate(rest[-1], verbose=0, return_dict=True)["accuracy"]
             trajectories[name].append((round(seconds, 2), round(float(accuracy), 4)))
             if accuracy >= target:
@@ -396,9 +379,7 @@ def bench_text_tta(args) -> list[Pair]:
 
     def epoch_seconds(name):
         model, training = models[name]
-        start = time.perf_counter()
-        model.fit(training, epochs=1, shuffle=False, verbose=0)
-        return time.perf_counter() - start
+        return tfa_worker.fit_seconds(model, training, shuffle=False)
 
     pair = Pair(
         "text_tta",
